@@ -1,0 +1,81 @@
+//! `artclass classify`: one article per file, or one from stdin.
+
+use super::{ModelArg, print, stdout, stdout_error};
+use artclass::{Classifier, Prediction, Result, input};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Show only the K most probable labels [default: all labels]
+    #[arg(long, value_name = "K")]
+    top: Option<usize>,
+    /// Print one JSON object per article: {"file", "label", "probabilities"}
+    #[arg(long)]
+    json: bool,
+    /// Article files, each holding one article; `-` or none reads one article from stdin
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// Files read and classified per parallel batch: bounds memory on long file lists.
+const BATCH: usize = 256;
+
+pub fn run(args: Args) -> Result<()> {
+    if args.top == Some(0) {
+        return Err(artclass::Error::Params("--top must be at least 1".into()));
+    }
+    let model = args.model.load()?;
+    let files = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let mut out = stdout();
+    for batch in files.chunks(BATCH) {
+        let predictions: Vec<Result<Prediction>> = batch
+            .par_iter()
+            .map_init(
+                || model.scorer(),
+                |scorer, file| input::read_article(file).map(|text| scorer.predict_proba(&text)),
+            )
+            .collect();
+        for (file, prediction) in batch.iter().zip(predictions) {
+            let line = render(&model, &file.to_string_lossy(), &prediction?, &args);
+            print(&mut out, &line)?;
+        }
+    }
+    out.flush().map_err(stdout_error)
+}
+
+fn render(model: &Classifier, file: &str, prediction: &Prediction, args: &Args) -> String {
+    let mut ranked: Vec<(&str, f64)> = model
+        .labels()
+        .iter()
+        .map(String::as_str)
+        .zip(prediction.probabilities.iter().copied())
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked.truncate(args.top.unwrap_or(usize::MAX));
+    if args.json {
+        let probabilities: serde_json::Map<String, serde_json::Value> =
+            ranked.iter().map(|&(l, p)| (l.to_string(), serde_json::json!(p))).collect();
+        let object = serde_json::json!({
+            "file": file,
+            "label": ranked[0].0,
+            "probabilities": probabilities,
+        });
+        format!("{object}\n")
+    } else {
+        let (label, p) = ranked[0];
+        let mut line = format!("{file}\t{label}\t{p:.3}");
+        for (other, p) in &ranked[1..] {
+            line.push_str(&format!("\t{other}={p:.3}"));
+        }
+        line.push('\n');
+        line
+    }
+}

@@ -1,0 +1,98 @@
+//! Command-line interface: argument parsing shared by the subcommands, one module each.
+
+mod classify;
+mod eval;
+mod score;
+mod train;
+
+use artclass::{Classifier, Error, Result};
+use clap::{Parser, Subcommand};
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Sort articles by theme (French by default) with a naive Bayes model.
+///
+/// Without --model, the built-in model files articles under coworking, customer_relation,
+/// training or ecommerce.
+#[derive(Parser)]
+#[command(name = "artclass", version, max_term_width = 100)]
+struct Cli {
+    /// Worker threads for analysis and scoring [default: all cores]
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model from labelled articles
+    Train(train::Args),
+    /// Classify articles, one per file (or one from stdin)
+    Classify(classify::Args),
+    /// Add predictions and probabilities to every row of a CSV file
+    Score(score::Args),
+    /// Measure a model on labelled articles
+    Eval(eval::Args),
+}
+
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    if let Some(threads) = cli.threads {
+        if threads == 0 {
+            return Err(Error::Params("--threads must be at least 1".into()));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| Error::Params(format!("--threads {threads}: {e}")))?;
+    }
+    match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Classify(args) => classify::run(args),
+        Command::Score(args) => score::run(args),
+        Command::Eval(args) => eval::run(args),
+    }
+}
+
+/// `--model`, shared by the commands that use a model.
+#[derive(clap::Args)]
+struct ModelArg {
+    /// Model file written by `artclass train` [default: the built-in model]
+    #[arg(long, value_name = "MODEL")]
+    model: Option<PathBuf>,
+}
+
+impl ModelArg {
+    fn load(&self) -> Result<Classifier> {
+        match &self.model {
+            Some(path) => artclass::persist::load(path),
+            None => artclass::default_model(),
+        }
+    }
+}
+
+/// A CSV field delimiter: one ASCII character, or `tab` / `\t`.
+fn parse_delimiter(value: &str) -> std::result::Result<u8, String> {
+    match value {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if value.len() == 1 && value.is_ascii() => Ok(value.as_bytes()[0]),
+        _ => Err(format!("expected one ASCII character or 'tab', not {value:?}")),
+    }
+}
+
+/// Wraps an output error with the name of the stream.
+fn stdout_error(error: io::Error) -> Error {
+    Error::io("<stdout>", error)
+}
+
+/// Standard output, buffered; callers flush it.
+fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// Writes `text` to stdout, mapping errors (a closed pipe among them).
+fn print(out: &mut impl Write, text: &str) -> Result<()> {
+    out.write_all(text.as_bytes()).map_err(stdout_error)
+}

@@ -1,0 +1,63 @@
+//! The one error type of the library and the CLI; `main` alone turns it into an exit code.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in artclass.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or stream could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// User input (a CSV row, an article, a directory) is not usable; `origin` names the
+    /// file and, where there is one, the line and column.
+    #[error("{origin}: {message}")]
+    Input { origin: String, message: String },
+    /// A model file that is missing, truncated, corrupted, foreign or too new.
+    #[error("model {origin}: {message}")]
+    Model { origin: String, message: String },
+    /// Hyper-parameters or options that cannot work together.
+    #[error("invalid setting: {0}")]
+    Params(String),
+    /// The estimator refused the data.
+    #[error("naive Bayes estimator: {0}")]
+    Estimator(#[from] linfa_bayes::NaiveBayesError),
+}
+
+/// `Result` with artclass's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(path: impl AsRef<Path>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    pub fn input(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input {
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn model(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Model {
+            origin: origin.into(),
+            message: message.into(),
+        }
+    }
+
+    /// True when the reader of our output went away (`artclass … | head -1`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == io::ErrorKind::BrokenPipe,
+            _ => false,
+        }
+    }
+}

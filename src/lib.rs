@@ -1,0 +1,26 @@
+//! artclass: sort articles by theme with a multinomial naive Bayes model.
+//!
+//! The pipeline: [`text`] turns text into terms, [`features`] builds the vocabulary and sparse
+//! count vectors in parallel, [`model`] fits linfa-bayes's `MultinomialNb` and scores sparse
+//! vectors, [`persist`] reads and writes model files. [`input`] reads articles and
+//! [`metrics`] scores predictions.
+
+pub mod error;
+pub mod features;
+pub mod input;
+pub mod metrics;
+pub mod model;
+pub mod persist;
+pub mod text;
+
+pub use error::{Error, Result};
+pub use model::{Classifier, ClassifierParams, Prediction, Scorer, ValidClassifierParams};
+pub use text::Language;
+
+/// The built-in model file (trained on `data/corpus`, see `data/README.md`).
+pub const DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../models/default.artclass");
+
+/// Loads the built-in model.
+pub fn default_model() -> Result<Classifier> {
+    persist::from_bytes(DEFAULT_MODEL_BYTES, "built-in default")
+}

@@ -1,0 +1,16 @@
+//! The `artclass` command: train, classify, score and eval.
+
+mod cli;
+
+fn main() {
+    let code = match cli::run() {
+        Ok(()) => 0,
+        // `artclass classify … | head -1`: the reader left, nothing went wrong.
+        Err(error) if error.is_broken_pipe() => 0,
+        Err(error) => {
+            eprintln!("artclass: {error}");
+            1
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,113 @@
+//! Classification metrics: accuracy, per-label precision / recall / F1, macro-F1, confusion.
+
+use serde::Serialize;
+
+/// Scores of one label.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LabelScores {
+    pub label: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    /// Number of documents whose true label this is.
+    pub support: usize,
+}
+
+/// A confusion matrix with the metrics derived from it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub labels: Vec<String>,
+    /// `confusion[truth][predicted]`, indices into `labels`.
+    pub confusion: Vec<Vec<usize>>,
+}
+
+impl Evaluation {
+    /// `truth` and `predicted` index into `labels`; they must have the same length.
+    pub fn new(labels: Vec<String>, truth: &[usize], predicted: &[usize]) -> Self {
+        let n = labels.len();
+        let mut confusion = vec![vec![0; n]; n];
+        for (&t, &p) in truth.iter().zip(predicted) {
+            confusion[t][p] += 1;
+        }
+        Evaluation { labels, confusion }
+    }
+
+    pub fn total(&self) -> usize {
+        self.confusion.iter().flatten().sum()
+    }
+
+    pub fn accuracy(&self) -> f64 {
+        let correct: usize = (0..self.labels.len()).map(|i| self.confusion[i][i]).sum();
+        ratio(correct, self.total())
+    }
+
+    /// Per-label scores for labels that occur in the truth or the predictions.
+    pub fn per_label(&self) -> Vec<LabelScores> {
+        let n = self.labels.len();
+        (0..n)
+            .filter_map(|i| {
+                let support: usize = self.confusion[i].iter().sum();
+                let predicted: usize = (0..n).map(|t| self.confusion[t][i]).sum();
+                if support == 0 && predicted == 0 {
+                    return None;
+                }
+                let hits = self.confusion[i][i];
+                let precision = ratio(hits, predicted);
+                let recall = ratio(hits, support);
+                let f1 = if precision + recall > 0.0 {
+                    2.0 * precision * recall / (precision + recall)
+                } else {
+                    0.0
+                };
+                Some(LabelScores {
+                    label: self.labels[i].clone(),
+                    precision,
+                    recall,
+                    f1,
+                    support,
+                })
+            })
+            .collect()
+    }
+
+    /// Unweighted mean of the F1 of labels in the truth or the predictions (as scikit-learn).
+    pub fn macro_f1(&self) -> f64 {
+        let scores = self.per_label();
+        if scores.is_empty() {
+            return 0.0;
+        }
+        scores.iter().map(|s| s.f1).sum::<f64>() / scores.len() as f64
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_hand_computed_scores() {
+        let labels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        // truth: a a a b b c ; predicted: a a b b c c
+        let eval = Evaluation::new(labels, &[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2]);
+        assert_eq!(eval.confusion, vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]);
+        assert!((eval.accuracy() - 4.0 / 6.0).abs() < 1e-12);
+        let s = eval.per_label();
+        assert!((s[0].precision - 1.0).abs() < 1e-12 && (s[0].recall - 2.0 / 3.0).abs() < 1e-12);
+        assert!((s[1].precision - 0.5).abs() < 1e-12 && (s[1].recall - 0.5).abs() < 1e-12);
+        assert!((s[2].precision - 0.5).abs() < 1e-12 && (s[2].recall - 1.0).abs() < 1e-12);
+        let f1 = [0.8, 0.5, 2.0 / 3.0];
+        assert!((eval.macro_f1() - f1.iter().sum::<f64>() / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn labels_never_seen_are_left_out_of_the_average() {
+        let labels = vec!["a".to_string(), "b".to_string(), "unused".to_string()];
+        let eval = Evaluation::new(labels, &[0, 1], &[0, 1]);
+        assert_eq!(eval.per_label().len(), 2);
+        assert_eq!(eval.macro_f1(), 1.0);
+    }
+}

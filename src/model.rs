@@ -1,0 +1,459 @@
+//! The estimator: linfa-bayes's multinomial naive Bayes, fed and scored sparsely.
+//!
+//! Multinomial NB only needs, per class, the sum of its documents' feature counts. We build
+//! those sums from sparse rows (cost ∝ tokens) and let linfa-bayes fit on one summed row per
+//! class, a classes × vocabulary matrix instead of documents × vocabulary. linfa-bayes takes a
+//! class's prior from its number of rows, so we then give each class its document count back:
+//! the result is the exact state `MultinomialNb::fit` reaches on the dense matrix (tested).
+//! Scoring adds the log-probabilities of a document's known features: cost ∝ tokens.
+
+use crate::error::{Error, Result};
+use crate::features::{self, FeatureConfig, SparseRow, TransformScratch, Vectorizer, Vocabulary};
+use crate::text::{Analyzer, AnalyzerConfig, Language};
+use linfa::prelude::*;
+use linfa_bayes::{MultinomialNb, MultinomialNbParams};
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Builder for [`Classifier`] training settings; [`ClassifierParams::check`] validates them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassifierParams {
+    analyzer: AnalyzerConfig,
+    features: FeatureConfig,
+    alpha: f64,
+}
+
+/// Checked training settings, ready to [`fit`](ValidClassifierParams::fit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidClassifierParams(ClassifierParams);
+
+/// Default additive smoothing.
+pub const DEFAULT_ALPHA: f64 = 0.1;
+
+impl ClassifierParams {
+    /// The language's analyzer preset, single words, no pruning, smoothing [`DEFAULT_ALPHA`].
+    pub fn new(language: Language) -> Self {
+        ClassifierParams {
+            analyzer: AnalyzerConfig::preset(language),
+            features: FeatureConfig::default(),
+            alpha: DEFAULT_ALPHA,
+        }
+    }
+
+    pub fn analyzer(mut self, analyzer: AnalyzerConfig) -> Self {
+        self.analyzer = analyzer;
+        self
+    }
+
+    pub fn ngrams(mut self, ngrams: usize) -> Self {
+        self.features.ngrams = ngrams;
+        self
+    }
+
+    pub fn min_df(mut self, min_df: usize) -> Self {
+        self.features.min_df = min_df;
+        self
+    }
+
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    pub fn check(self) -> Result<ValidClassifierParams> {
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(Error::Params(format!(
+                "--alpha must be a positive number, not {}",
+                self.alpha
+            )));
+        }
+        if !(1..=features::MAX_NGRAMS).contains(&self.features.ngrams) {
+            return Err(Error::Params(format!(
+                "--ngrams must be between 1 and {}, not {}",
+                features::MAX_NGRAMS,
+                self.features.ngrams
+            )));
+        }
+        if self.features.min_df == 0 {
+            return Err(Error::Params("--min-df must be at least 1".into()));
+        }
+        Ok(ValidClassifierParams(self))
+    }
+}
+
+impl ValidClassifierParams {
+    /// Fits a classifier on `texts` with their `labels` (same length), on the current rayon
+    /// pool. Labels are sorted by name; there must be at least two.
+    pub fn fit<T: AsRef<str> + Sync, L: AsRef<str>>(&self, texts: &[T], labels: &[L]) -> Result<Classifier> {
+        let params = &self.0;
+        if texts.len() != labels.len() {
+            return Err(Error::Params(format!(
+                "{} texts but {} labels",
+                texts.len(),
+                labels.len()
+            )));
+        }
+        let mut names: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
+        names.sort();
+        names.dedup();
+        if names.len() < 2 {
+            return Err(Error::Params(format!(
+                "training needs at least two labels, found {}{}",
+                names.len(),
+                names.first().map(|n| format!(" ({n})")).unwrap_or_default()
+            )));
+        }
+        let targets: Vec<usize> = labels
+            .iter()
+            .map(|l| names.binary_search_by(|n| n.as_str().cmp(l.as_ref())).unwrap_or(0))
+            .collect();
+
+        let analyzer = Analyzer::new(params.analyzer.clone());
+        let text_refs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let (vocabulary, rows) = features::fit_transform(&analyzer, &params.features, &text_refs)?;
+        if vocabulary.is_empty() {
+            return Err(Error::Params(
+                "no term is left to learn from: the texts are empty or only stop words and numbers, \
+                 or --min-df is too high"
+                    .into(),
+            ));
+        }
+
+        let classes = fit_multinomial(&rows, &targets, names.len(), vocabulary.len(), params.alpha)?;
+        Classifier::from_parts(
+            Vectorizer::new(analyzer, params.features.clone(), vocabulary),
+            names,
+            params.alpha,
+            classes,
+        )
+        .map_err(Error::Params)
+    }
+}
+
+/// Per-class sums of the rows, fitted by linfa-bayes, with document counts restored.
+fn fit_multinomial(
+    rows: &[SparseRow],
+    targets: &[usize],
+    n_classes: usize,
+    n_features: usize,
+    alpha: f64,
+) -> Result<Vec<ClassHistogram>> {
+    let mut sums = Array2::<f64>::zeros((n_classes, n_features));
+    let mut documents = vec![0usize; n_classes];
+    for (row, &class) in rows.iter().zip(targets) {
+        documents[class] += 1;
+        let mut sum = sums.row_mut(class);
+        for &(feature, count) in row {
+            sum[feature as usize] += count;
+        }
+    }
+    let dataset = Dataset::new(sums, Array1::from_iter(0..n_classes));
+    let fitted: MultinomialNb<f64, usize> = MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
+    let mut classes = histograms_of(&fitted)?;
+    let total: usize = documents.iter().sum();
+    for (class, histogram) in classes.iter_mut().enumerate() {
+        histogram.class_count = documents[class];
+        // The same expression linfa-bayes uses, so the result is bit-identical to its own.
+        histogram.prior = documents[class] as f64 / total as f64;
+    }
+    Ok(classes)
+}
+
+/// One class of a fitted `MultinomialNb`: a field-for-field serde mirror of linfa-bayes's
+/// private `ClassHistogram`, which its serde form lets us read and rebuild.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassHistogram {
+    pub class_count: usize,
+    pub prior: f64,
+    pub feature_count: Array1<f64>,
+    pub feature_log_prob: Array1<f64>,
+}
+
+/// Serde mirror of `MultinomialNb<f64, usize>`.
+#[derive(Serialize, Deserialize)]
+struct MultinomialNbMirror {
+    class_info: HashMap<usize, ClassHistogram>,
+}
+
+fn histograms_of(nb: &MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
+    let bytes = postcard::to_allocvec(nb).map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
+    let mirror: MultinomialNbMirror =
+        postcard::from_bytes(&bytes).map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
+    let mut classes: Vec<(usize, ClassHistogram)> = mirror.class_info.into_iter().collect();
+    classes.sort_by_key(|(class, _)| *class);
+    if classes.iter().enumerate().any(|(i, (class, _))| i != *class) {
+        return Err(Error::Params("the fitted model lost a class".into()));
+    }
+    Ok(classes.into_iter().map(|(_, h)| h).collect())
+}
+
+/// A trained classifier: analyzer, vocabulary, labels and the fitted naive Bayes state.
+pub struct Classifier {
+    vectorizer: Vectorizer,
+    labels: Vec<String>,
+    alpha: f64,
+    classes: Vec<ClassHistogram>,
+    log_prior: Vec<f64>,
+    /// `feature_log_prob` laid out feature-major (`[feature * classes + class]`), so one
+    /// token reads one contiguous slice.
+    log_prob: Vec<f64>,
+}
+
+impl Classifier {
+    /// Assembles a classifier, checking that every part agrees with the others.
+    pub fn from_parts(
+        vectorizer: Vectorizer,
+        labels: Vec<String>,
+        alpha: f64,
+        classes: Vec<ClassHistogram>,
+    ) -> std::result::Result<Self, String> {
+        let n_features = vectorizer.vocabulary().len();
+        if labels.len() < 2 || labels.len() != classes.len() {
+            return Err(format!("{} labels for {} classes", labels.len(), classes.len()));
+        }
+        if labels.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("labels are not sorted and unique".into());
+        }
+        for (label, class) in labels.iter().zip(&classes) {
+            if class.feature_count.len() != n_features || class.feature_log_prob.len() != n_features {
+                return Err(format!(
+                    "class {label}: {} counts and {} log-probabilities for {n_features} features",
+                    class.feature_count.len(),
+                    class.feature_log_prob.len()
+                ));
+            }
+            if !(class.prior > 0.0 && class.prior <= 1.0)
+                || class.feature_log_prob.iter().any(|p| !p.is_finite())
+            {
+                return Err(format!("class {label}: probabilities out of range"));
+            }
+        }
+        let k = classes.len();
+        let mut log_prob = vec![0.0; n_features * k];
+        for (c, class) in classes.iter().enumerate() {
+            for (j, &p) in class.feature_log_prob.iter().enumerate() {
+                log_prob[j * k + c] = p;
+            }
+        }
+        let log_prior = classes.iter().map(|c| c.prior.ln()).collect();
+        Ok(Classifier {
+            vectorizer,
+            labels,
+            alpha,
+            classes,
+            log_prior,
+            log_prob,
+        })
+    }
+
+    /// Labels in the order of every probability vector.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    pub fn analyzer_config(&self) -> &AnalyzerConfig {
+        self.vectorizer.analyzer().config()
+    }
+
+    pub fn feature_config(&self) -> &FeatureConfig {
+        self.vectorizer.config()
+    }
+
+    pub fn vocabulary(&self) -> &Vocabulary {
+        self.vectorizer.vocabulary()
+    }
+
+    pub fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
+    }
+
+    /// The fitted naive Bayes state, one entry per label.
+    pub fn classes(&self) -> &[ClassHistogram] {
+        &self.classes
+    }
+
+    /// The same state as a linfa-bayes `MultinomialNb` (classes numbered like [`labels`]).
+    ///
+    /// [`labels`]: Classifier::labels
+    pub fn to_linfa(&self) -> Result<MultinomialNb<f64, usize>> {
+        let mirror = MultinomialNbMirror {
+            class_info: self.classes.iter().cloned().enumerate().collect(),
+        };
+        let bytes =
+            postcard::to_allocvec(&mirror).map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))?;
+        postcard::from_bytes(&bytes).map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))
+    }
+
+    /// Probabilities of each label for a sparse row (a numerically stable softmax of the
+    /// joint log-likelihoods).
+    pub fn predict_proba_row(&self, row: &SparseRow, out: &mut [f64]) {
+        let k = self.labels.len();
+        out[..k].copy_from_slice(&self.log_prior);
+        for &(feature, count) in row {
+            let start = feature as usize * k;
+            for (o, p) in out[..k].iter_mut().zip(&self.log_prob[start..start + k]) {
+                *o += count * p;
+            }
+        }
+        softmax(&mut out[..k]);
+    }
+
+    /// Probabilities of each label for one text.
+    pub fn predict_proba(&self, text: &str) -> Vec<f64> {
+        self.scorer().predict_proba(text).probabilities
+    }
+
+    /// A scorer with its own caches: make one per thread.
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            model: self,
+            scratch: TransformScratch::default(),
+        }
+    }
+}
+
+fn softmax(values: &mut [f64]) {
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for v in values.iter_mut() {
+        *v = (*v - max).exp();
+        total += *v;
+    }
+    for v in values.iter_mut() {
+        *v /= total;
+    }
+}
+
+/// Scores texts with a [`Classifier`], reusing per-thread caches between texts.
+pub struct Scorer<'m> {
+    model: &'m Classifier,
+    scratch: TransformScratch,
+}
+
+/// A text's scores.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// One probability per label, in [`Classifier::labels`] order.
+    pub probabilities: Vec<f64>,
+    /// How many of the text's terms the model knows; 0 means the answer is the prior alone.
+    pub known_terms: usize,
+}
+
+impl Prediction {
+    /// Index and probability of the most probable label (first one on ties).
+    pub fn best(&self) -> (usize, f64) {
+        self.probabilities
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (i, p)| if p > best.1 { (i, p) } else { best })
+    }
+}
+
+impl Scorer<'_> {
+    pub fn predict_proba(&mut self, text: &str) -> Prediction {
+        let row = self.model.vectorizer.transform(text, &mut self.scratch);
+        let mut probabilities = vec![0.0; self.model.labels.len()];
+        self.model.predict_proba_row(&row, &mut probabilities);
+        Prediction {
+            probabilities,
+            known_terms: row.iter().map(|&(_, c)| c as usize).sum(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa_bayes::NaiveBayes;
+
+    fn corpus() -> (Vec<&'static str>, Vec<&'static str>) {
+        let docs = [
+            ("Nouvel espace de coworking avec bureaux partagés et postes nomades.", "coworking"),
+            ("Le coworking du village accueille des indépendants et des télétravailleurs.", "coworking"),
+            ("Les freelances louent un poste dans un tiers-lieu partagé.", "coworking"),
+            ("Le service client répond aux réclamations par téléphone et par chat.", "customer_relation"),
+            ("Le centre de contact mesure la satisfaction client avec le NPS.", "customer_relation"),
+            ("La formation professionnelle financée par le CPF attire les salariés.", "training"),
+            ("Une reconversion grâce à une formation en ligne certifiante.", "training"),
+            ("La boutique en ligne améliore son taux de conversion et la livraison.", "ecommerce"),
+            ("Le panier moyen progresse sur la place de marché en ligne.", "ecommerce"),
+        ];
+        docs.iter().copied().unzip()
+    }
+
+    fn dense(model: &Classifier, texts: &[&str]) -> Array2<f64> {
+        let mut x = Array2::zeros((texts.len(), model.vocabulary().len()));
+        let mut scratch = TransformScratch::default();
+        for (i, text) in texts.iter().enumerate() {
+            for (j, c) in model.vectorizer().transform(text, &mut scratch) {
+                x[[i, j as usize]] = c;
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn sparse_fit_equals_linfa_dense_fit_and_probabilities_match() {
+        let (texts, labels) = corpus();
+        for alpha in [1.0, 0.1, 0.01] {
+            let model = ClassifierParams::new(Language::French)
+                .alpha(alpha)
+                .ngrams(2)
+                .check()
+                .unwrap()
+                .fit(&texts, &labels)
+                .unwrap();
+            // linfa-bayes on the dense documents × vocabulary matrix, the reference.
+            let x = dense(&model, &texts);
+            let y: Array1<usize> = labels
+                .iter()
+                .map(|l| model.labels().iter().position(|m| m == l).unwrap())
+                .collect();
+            let reference = MultinomialNbParams::new().alpha(alpha).fit(&Dataset::new(x.clone(), y)).unwrap();
+            assert_eq!(model.to_linfa().unwrap(), reference, "alpha {alpha}");
+
+            let queries = [
+                "Un espace de coworking pour les indépendants.",
+                "La satisfaction du client et le service après-vente.",
+                "Formation en ligne et panier moyen.",
+                "mot inconnu",
+            ];
+            let (expected, classes) = reference.predict_proba(dense(&model, &queries).view());
+            assert_eq!(classes, (0..model.labels().len()).collect::<Vec<_>>().iter().collect::<Vec<_>>());
+            for (i, query) in queries.iter().enumerate() {
+                let ours = model.predict_proba(query);
+                for (c, p) in ours.iter().enumerate() {
+                    assert!((p - expected[[i, c]]).abs() < 1e-9, "{query}: {p} vs {}", expected[[i, c]]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn predicts_the_obvious_theme() {
+        let (texts, labels) = corpus();
+        let model = ClassifierParams::new(Language::French).check().unwrap().fit(&texts, &labels).unwrap();
+        let prediction = model.scorer().predict_proba("Un coworking ouvre des bureaux partagés.");
+        assert_eq!(model.labels()[prediction.best().0], "coworking");
+        assert!(prediction.known_terms >= 3);
+        let unknown = model.scorer().predict_proba("zzz qqq");
+        assert_eq!(unknown.known_terms, 0);
+    }
+
+    #[test]
+    fn refuses_bad_settings_and_single_label() {
+        assert!(ClassifierParams::new(Language::French).alpha(0.0).check().is_err());
+        assert!(ClassifierParams::new(Language::French).alpha(f64::NAN).check().is_err());
+        assert!(ClassifierParams::new(Language::French).ngrams(0).check().is_err());
+        assert!(ClassifierParams::new(Language::French).min_df(0).check().is_err());
+        let params = ClassifierParams::new(Language::French).check().unwrap();
+        let err = params.fit(&["un texte", "un autre"], &["a", "a"]).err().unwrap();
+        assert!(err.to_string().contains("at least two labels"), "{err}");
+    }
+}

@@ -1,0 +1,329 @@
+use super::language::Language;
+use super::tokenizer::{is_apostrophe, is_hyphen, raw_tokens};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Every setting of the analyzer chain. Stored whole in each model file, stop words and
+/// elisions included, so that a newer artclass (or a newer stop-word crate) scores an old
+/// model exactly as it was trained.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzerConfig {
+    pub language: Language,
+    /// Lowercase words dropped before stemming.
+    pub stop_words: Vec<String>,
+    /// Leading elided words (`l`, `qu`…) removed before an apostrophe; empty = split there.
+    pub elisions: Vec<String>,
+    /// Apply the language's Snowball stemmer.
+    pub stem: bool,
+    /// Remove diacritics after stemming, so `école` and `ecole` meet.
+    pub fold_accents: bool,
+    /// Words shorter than this many characters are dropped.
+    pub min_word_chars: usize,
+}
+
+impl AnalyzerConfig {
+    /// The language's preset: its stop words and elisions, stemming, accent folding, words of
+    /// two characters or more.
+    pub fn preset(language: Language) -> Self {
+        AnalyzerConfig {
+            language,
+            stop_words: language.stop_words(),
+            elisions: language.elisions(),
+            stem: true,
+            fold_accents: true,
+            min_word_chars: 2,
+        }
+    }
+}
+
+/// A ready-to-run analyzer chain built from an [`AnalyzerConfig`].
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    stop_words: FxHashSet<String>,
+    elisions: FxHashSet<String>,
+    stemmer: Option<rust_stemmers::Stemmer>,
+}
+
+impl Analyzer {
+    pub fn new(config: AnalyzerConfig) -> Self {
+        let mut stop_words: FxHashSet<String> = FxHashSet::default();
+        for word in &config.stop_words {
+            let lower = lowercase(word);
+            if config.fold_accents {
+                // Text typed without accents (`etait`) must meet the list too.
+                stop_words.insert(fold_accents(&lower));
+            }
+            stop_words.insert(lower);
+        }
+        let elisions = config.elisions.iter().map(|e| lowercase(e)).collect();
+        let stemmer = config
+            .stem
+            .then(|| rust_stemmers::Stemmer::create(config.language.stemmer()));
+        Analyzer {
+            config,
+            stop_words,
+            elisions,
+            stemmer,
+        }
+    }
+
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// The terms of `text`, in order.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.for_each_raw_word(text, |word| {
+            if let Some(term) = self.normalize_word(word) {
+                out.push(term);
+            }
+        });
+        out
+    }
+
+    /// Like [`Analyzer::words`], for hot loops: each distinct raw word is normalised once and
+    /// `resolve`d once into a `V` (a term id, say), then `emit` gets the `V` of every word in
+    /// order. Dropped words (stop words, numbers…) are not emitted.
+    pub fn for_each_word<V: Copy>(
+        &self,
+        text: &str,
+        cache: &mut WordCache<V>,
+        mut resolve: impl FnMut(&str) -> V,
+        mut emit: impl FnMut(V),
+    ) {
+        self.for_each_raw_word(text, |word| {
+            let slot = match cache.map.get(word) {
+                Some(slot) => *slot,
+                None => {
+                    let slot = self.normalize_word(word).map(|term| resolve(&term));
+                    if cache.map.len() >= cache.capacity {
+                        cache.map.clear();
+                    }
+                    cache.map.insert(word.into(), slot);
+                    slot
+                }
+            };
+            if let Some(value) = slot {
+                emit(value);
+            }
+        });
+    }
+
+    /// Splits text into raw words: tokens, less leading elisions, split at hyphens and (for
+    /// languages without elisions) apostrophes. A one-letter prefix stays joined to what
+    /// follows (`e-commerce` → `ecommerce`, `m-learning` → `mlearning`).
+    fn for_each_raw_word(&self, text: &str, mut emit: impl FnMut(&str)) {
+        let mut joined = String::new();
+        raw_tokens(text, |token| {
+            let token = self.strip_elisions(token);
+            let mut parts = token.split(is_hyphen).peekable();
+            let mut first = true;
+            while let Some(part) = parts.next() {
+                let single_letter_prefix = first && part.chars().nth(1).is_none();
+                first = false;
+                if single_letter_prefix && parts.peek().is_some() {
+                    if let Some(next) = parts.next() {
+                        joined.clear();
+                        joined.push_str(part);
+                        joined.push_str(next);
+                        self.emit_apostrophe_parts(&joined, &mut emit);
+                    }
+                    continue;
+                }
+                self.emit_apostrophe_parts(part, &mut emit);
+            }
+        });
+    }
+
+    fn emit_apostrophe_parts(&self, part: &str, emit: &mut impl FnMut(&str)) {
+        if self.elisions.is_empty() {
+            part.split(is_apostrophe).for_each(|p| emit(p));
+        } else {
+            // `aujourd’hui`, `presqu’île`: one word in an eliding language.
+            emit(part);
+        }
+    }
+
+    fn strip_elisions<'t>(&self, mut token: &'t str) -> &'t str {
+        if self.elisions.is_empty() {
+            return token;
+        }
+        while let Some((head, tail)) = token.split_once(is_apostrophe) {
+            if head.len() > 8 || tail.is_empty() || !self.elisions.contains(&lowercase(head)) {
+                break;
+            }
+            token = tail;
+        }
+        token
+    }
+
+    /// Lowercase, ligatures, numbers, length, stop words, stem, accents: one word to its term.
+    fn normalize_word(&self, word: &str) -> Option<String> {
+        let lower = lowercase(word);
+        if lower.chars().all(char::is_numeric) {
+            return None;
+        }
+        if lower.chars().count() < self.config.min_word_chars {
+            return None;
+        }
+        if self.stop_words.contains(&lower) {
+            return None;
+        }
+        let folded_is_stop =
+            || self.config.fold_accents && self.stop_words.contains(&fold_accents(&lower));
+        if !lower.is_ascii() && folded_is_stop() {
+            return None;
+        }
+        let stem = match &self.stemmer {
+            Some(stemmer) => stemmer.stem(&lower).into_owned(),
+            None => lower,
+        };
+        Some(if self.config.fold_accents {
+            fold_accents(&stem)
+        } else {
+            stem
+        })
+    }
+}
+
+/// Memo of raw word → resolved term for [`Analyzer::for_each_word`]; one per worker thread.
+/// Cleared when full, so memory stays bounded on endless streams.
+pub struct WordCache<V> {
+    map: FxHashMap<Box<str>, Option<V>>,
+    capacity: usize,
+}
+
+impl<V> WordCache<V> {
+    pub fn new() -> Self {
+        Self::with_capacity(1 << 18)
+    }
+
+    pub fn with_capacity(capacity: usize) -> Self {
+        WordCache {
+            map: FxHashMap::default(),
+            capacity: capacity.max(1),
+        }
+    }
+}
+
+impl<V> Default for WordCache<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Unicode lowercase, with ligatures spelled out and every apostrophe made ASCII.
+fn lowercase(word: &str) -> String {
+    if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        return word.to_string();
+    }
+    let mut out = String::with_capacity(word.len() + 2);
+    for c in word.to_lowercase().chars() {
+        match c {
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            c if is_apostrophe(c) => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn fold_accents(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_string();
+    }
+    word.nfd().filter(|c| !is_combining_mark(*c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn french() -> Analyzer {
+        Analyzer::new(AnalyzerConfig::preset(Language::French))
+    }
+
+    #[test]
+    fn french_cases() {
+        let analyzer = french();
+        let cases: &[(&str, &[&str])] = &[
+            // Elisions, with both apostrophes; stop words go.
+            ("l’État", &["etat"]),
+            ("l'État", &["etat"]),
+            ("qu'il vienne", &["vien"]),
+            ("qu’il vienne", &["vien"]),
+            ("jusqu’à lorsqu'elle", &[]),
+            ("d’aujourd’hui", &["aujourd'hui"]),
+            ("aujourd'hui", &["aujourd'hui"]),
+            // Hyphens: compound words split, one-letter prefixes joined.
+            ("peut-être", &["peut", "etre"]),
+            ("e-commerce", &["ecommerc"]),
+            ("E-Commerce", &["ecommerc"]),
+            ("ecommerce", &["ecommerc"]),
+            ("tiers-lieux", &["tier", "lieux"]),
+            // Unicode lowercase, and accents meet after stemming.
+            ("ÉCOLE", &["ecol"]),
+            ("école", &["ecol"]),
+            ("ecole", &["ecol"]),
+            ("ÇA VA", &["ca", "va"]),
+            // Ligatures.
+            ("Œuvre cœur", &["oeuvr", "coeur"]),
+            ("ex æquo", &["ex", "aequo"]),
+            // Numbers and symbols dropped, mixed tokens kept.
+            ("2 000 €", &[]),
+            ("12,5 %", &[]),
+            ("COVID-19 en 2020", &["covid"]),
+            ("la 5G", &["5g"]),
+            // Stop words, also without their accents.
+            ("il était une fois", &["fois"]),
+            ("il etait une fois", &["fois"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(analyzer.words(text), *expected, "analysis of {text:?}");
+        }
+    }
+
+    #[test]
+    fn english_splits_at_apostrophes() {
+        let analyzer = Analyzer::new(AnalyzerConfig::preset(Language::English));
+        assert_eq!(
+            analyzer.words("The customers' orders don't ship"),
+            ["custom", "order", "ship"]
+        );
+    }
+
+    #[test]
+    fn cached_path_matches_plain_path() {
+        let analyzer = french();
+        let text = "L’e-commerce progresse : les clients d’aujourd’hui achètent en ligne. \
+                    Les CLIENTS achètent, les clients reviennent.";
+        let mut cache = WordCache::with_capacity(3);
+        let mut terms: Vec<String> = Vec::new();
+        let mut seen = Vec::new();
+        analyzer.for_each_word(
+            text,
+            &mut cache,
+            |term| {
+                terms.push(term.to_string());
+                terms.len() - 1
+            },
+            |id| seen.push(id),
+        );
+        let cached: Vec<&str> = seen.iter().map(|&i| terms[i].as_str()).collect();
+        assert_eq!(cached, analyzer.words(text));
+    }
+
+    #[test]
+    fn settings_change_the_chain() {
+        let mut config = AnalyzerConfig::preset(Language::French);
+        config.stem = false;
+        config.fold_accents = false;
+        config.stop_words.clear();
+        let analyzer = Analyzer::new(config);
+        assert_eq!(analyzer.words("Les écoles"), ["les", "écoles"]);
+    }
+}

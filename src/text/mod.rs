@@ -1,0 +1,14 @@
+//! The analyzer: how raw text becomes the terms the model counts.
+//!
+//! One chain, in this order, for training and scoring alike:
+//! tokenize → split elisions and hyphens → Unicode lowercase (+ ligatures) → drop numbers and
+//! short words → stop words → stem → fold accents. Every setting is recorded in the model, so
+//! a model always scores with the chain it was trained with.
+
+mod analyzer;
+mod language;
+mod tokenizer;
+
+pub use analyzer::{Analyzer, AnalyzerConfig, WordCache};
+pub use language::Language;
+pub use tokenizer::raw_tokens;

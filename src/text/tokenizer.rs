@@ -1,0 +1,100 @@
+//! Splitting text into raw word tokens, before any normalisation.
+
+/// Apostrophes seen in real text: ASCII, typographic (’) and the modifier letter (ʼ).
+pub(crate) fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{02BC}')
+}
+
+/// Hyphens joining compound words: ASCII and the Unicode hyphen / non-breaking hyphen.
+pub(crate) fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Calls `emit` with each raw token of `text`: a run of letters and digits, possibly joined by
+/// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
+/// Everything else (spaces, punctuation, symbols such as `€`) separates tokens.
+pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        // Fast skip of ASCII separators, the bulk of non-word bytes.
+        let b = bytes[pos];
+        if b < 0x80 && !b.is_ascii_alphanumeric() {
+            pos += 1;
+            continue;
+        }
+        let c = match text[pos..].chars().next() {
+            Some(c) => c,
+            None => break,
+        };
+        if !is_word_char(c) {
+            pos += c.len_utf8();
+            continue;
+        }
+        let start = pos;
+        pos = scan_word(text, pos);
+        emit(&text[start..pos]);
+    }
+}
+
+/// Returns the end of the token starting at `start` (which is a word character).
+fn scan_word(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = start;
+    loop {
+        // Word characters; ASCII ones without decoding.
+        while pos < bytes.len() {
+            let b = bytes[pos];
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() {
+                    pos += 1;
+                    continue;
+                }
+                break;
+            }
+            match text[pos..].chars().next() {
+                Some(c) if is_word_char(c) => pos += c.len_utf8(),
+                _ => break,
+            }
+        }
+        // A joiner continues the token only when a word character follows it.
+        let mut rest = text[pos..].chars();
+        match (rest.next(), rest.next()) {
+            (Some(j), Some(next)) if (is_apostrophe(j) || is_hyphen(j)) && is_word_char(next) => {
+                pos += j.len_utf8();
+            }
+            _ => return pos,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        raw_tokens(text, |t| out.push(t));
+        out
+    }
+
+    #[test]
+    fn splits_on_spaces_punctuation_and_symbols() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Bonjour, le monde !", &["Bonjour", "le", "monde"]),
+            ("l’État et l'école", &["l’État", "et", "l'école"]),
+            ("e-commerce — 2 000 €", &["e-commerce", "2", "000"]),
+            ("fin- de ligne ' seul", &["fin", "de", "ligne", "seul"]),
+            ("«guillemets» (parenthèses)", &["guillemets", "parenthèses"]),
+            ("", &[]),
+            ("l’", &["l"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(tokens(text), *expected, "tokens of {text:?}");
+        }
+    }
+}
