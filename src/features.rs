@@ -70,7 +70,8 @@ impl Vocabulary {
             if !term.contains(' ') {
                 continue;
             }
-            let words: Option<Box<[u32]>> = term.split(' ').map(|w| unigrams.get(w).copied()).collect();
+            let words: Option<Box<[u32]>> =
+                term.split(' ').map(|w| unigrams.get(w).copied()).collect();
             match words {
                 Some(words) if words.len() <= MAX_NGRAMS => {
                     ngrams.insert(words, id as u32);
@@ -100,7 +101,10 @@ impl Vocabulary {
     /// The feature id of a term (`"client"`, `"servic client"`).
     pub fn get(&self, term: &str) -> Option<u32> {
         if term.contains(' ') {
-            let words: Option<Vec<u32>> = term.split(' ').map(|w| self.unigrams.get(w).copied()).collect();
+            let words: Option<Vec<u32>> = term
+                .split(' ')
+                .map(|w| self.unigrams.get(w).copied())
+                .collect();
             words.and_then(|w| self.ngrams.get(w.as_slice()).copied())
         } else {
             self.unigrams.get(term).copied()
@@ -167,7 +171,9 @@ impl Vectorizer {
                     for order in 2..=n.min(seen) {
                         let gram = &window[MAX_NGRAMS - order..];
                         let key: Option<Vec<u32>> = gram.iter().copied().collect();
-                        if let Some(id) = key.and_then(|k| vocabulary.ngrams.get(k.as_slice()).copied()) {
+                        if let Some(id) =
+                            key.and_then(|k| vocabulary.ngrams.get(k.as_slice()).copied())
+                        {
                             ids.push(id);
                         }
                     }
@@ -219,7 +225,12 @@ fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTer
     let mut gram = String::new();
     for text in texts {
         words.clear();
-        analyzer.for_each_word(text, &mut cache, |term| intern(term, &mut terms), |id| words.push(id));
+        analyzer.for_each_word(
+            text,
+            &mut cache,
+            |term| intern(term, &mut terms),
+            |id| words.push(id),
+        );
         ids.clear();
         ids.extend_from_slice(&words);
         for order in 2..=ngrams {
@@ -282,7 +293,10 @@ pub fn fit_transform(
             })
             .collect();
         for doc in chunk.docs {
-            let doc: Vec<(u32, u32)> = doc.into_iter().map(|(id, c)| (remap[id as usize], c)).collect();
+            let doc: Vec<(u32, u32)> = doc
+                .into_iter()
+                .map(|(id, c)| (remap[id as usize], c))
+                .collect();
             for &(id, _) in &doc {
                 df[id as usize] += 1;
             }
@@ -307,7 +321,8 @@ pub fn fit_transform(
         final_id[old] = new as u32;
     }
     let terms: Vec<String> = kept.iter().map(|&(_, term)| term.to_string()).collect();
-    let vocabulary = Vocabulary::from_terms(terms).map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
+    let vocabulary =
+        Vocabulary::from_terms(terms).map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
     let rows = docs
         .into_par_iter()
@@ -344,16 +359,24 @@ mod tests {
             "Les clients du coworking suivent une formation.",
         ];
         // Enough documents to span several chunks.
-        (0..700).map(|i| format!("{} Numéro {} mot{}", base[i % base.len()], i, i % 13)).collect()
+        (0..700)
+            .map(|i| format!("{} Numéro {} mot{}", base[i % base.len()], i, i % 13))
+            .collect()
     }
 
     #[test]
     fn same_result_with_one_or_many_threads() {
         let texts = sample_texts();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let config = FeatureConfig { ngrams: 2, min_df: 2 };
+        let config = FeatureConfig {
+            ngrams: 2,
+            min_df: 2,
+        };
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             pool.install(|| fit_transform(&analyzer(), &config, &texts).unwrap())
         };
         let (vocab1, rows1) = run(1);
@@ -377,7 +400,11 @@ mod tests {
             let vectorizer = Vectorizer::new(analyzer(), config, vocabulary);
             let mut scratch = TransformScratch::default();
             for (text, row) in texts.iter().zip(&rows) {
-                assert_eq!(&vectorizer.transform(text, &mut scratch), row, "ngrams {ngrams}: {text}");
+                assert_eq!(
+                    &vectorizer.transform(text, &mut scratch),
+                    row,
+                    "ngrams {ngrams}: {text}"
+                );
             }
         }
     }
@@ -392,7 +419,10 @@ mod tests {
 
     #[test]
     fn rejects_unsupported_ngram_order() {
-        let config = FeatureConfig { ngrams: 4, min_df: 1 };
+        let config = FeatureConfig {
+            ngrams: 4,
+            min_df: 1,
+        };
         assert!(fit_transform(&analyzer(), &config, &["texte"]).is_err());
     }
 }

@@ -17,7 +17,11 @@ pub struct LabeledTexts {
 
 /// `-` means standard input; anything else is a path.
 pub fn display_name(path: &str) -> String {
-    if path == "-" { "<stdin>".to_string() } else { path.to_string() }
+    if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    }
 }
 
 /// A CSV reader over a file or stdin that knows its name and header.
@@ -176,7 +180,12 @@ pub fn read_labeled(
     Ok(out)
 }
 
-fn read_labeled_csv(path: &str, text_column: &str, label_column: &str, delimiter: u8) -> Result<LabeledTexts> {
+fn read_labeled_csv(
+    path: &str,
+    text_column: &str,
+    label_column: &str,
+    delimiter: u8,
+) -> Result<LabeledTexts> {
     let mut input = CsvInput::open(path, delimiter)?;
     let text_index = input.column(text_column)?;
     let label_index = input.column(label_column)?;
@@ -188,10 +197,16 @@ fn read_labeled_csv(path: &str, text_column: &str, label_column: &str, delimiter
         let label = columns.field(&record, label_index)?.trim();
         let origin = columns.origin(&record);
         if text.trim().is_empty() {
-            return Err(Error::input(origin, format!("empty article in column '{text_column}'")));
+            return Err(Error::input(
+                origin,
+                format!("empty article in column '{text_column}'"),
+            ));
         }
         if label.is_empty() {
-            return Err(Error::input(origin, format!("empty label in column '{label_column}'")));
+            return Err(Error::input(
+                origin,
+                format!("empty label in column '{label_column}'"),
+            ));
         }
         out.texts.push(text.to_string());
         out.labels.push(label.to_string());
@@ -218,7 +233,12 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
         let label = label_dir
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::input(label_dir.display().to_string(), "directory name is not valid UTF-8"))?
+            .ok_or_else(|| {
+                Error::input(
+                    label_dir.display().to_string(),
+                    "directory name is not valid UTF-8",
+                )
+            })?
             .to_string();
         for file in sorted_entries(&label_dir)? {
             if file.extension().and_then(|e| e.to_str()) != Some("txt") {
@@ -243,7 +263,9 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
 pub fn read_article(path: &Path) -> Result<String> {
     let bytes = if path == Path::new("-") {
         let mut bytes = Vec::new();
-        io::stdin().read_to_end(&mut bytes).map_err(|e| Error::io("<stdin>", e))?;
+        io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("<stdin>", e))?;
         bytes
     } else {
         std::fs::read(path).map_err(|e| Error::io(path, e))?
@@ -252,7 +274,10 @@ pub fn read_article(path: &Path) -> Result<String> {
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::input(
             name.clone(),
-            format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "not valid UTF-8 (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
     })?;
     if text.trim().is_empty() {

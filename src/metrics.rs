@@ -93,7 +93,10 @@ mod tests {
         let labels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
         // truth: a a a b b c ; predicted: a a b b c c
         let eval = Evaluation::new(labels, &[0, 0, 0, 1, 1, 2], &[0, 0, 1, 1, 2, 2]);
-        assert_eq!(eval.confusion, vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]);
+        assert_eq!(
+            eval.confusion,
+            vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]
+        );
         assert!((eval.accuracy() - 4.0 / 6.0).abs() < 1e-12);
         let s = eval.per_label();
         assert!((s[0].precision - 1.0).abs() < 1e-12 && (s[0].recall - 2.0 / 3.0).abs() < 1e-12);

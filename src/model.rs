@@ -85,7 +85,11 @@ impl ClassifierParams {
 impl ValidClassifierParams {
     /// Fits a classifier on `texts` with their `labels` (same length), on the current rayon
     /// pool. Labels are sorted by name; there must be at least two.
-    pub fn fit<T: AsRef<str> + Sync, L: AsRef<str>>(&self, texts: &[T], labels: &[L]) -> Result<Classifier> {
+    pub fn fit<T: AsRef<str> + Sync, L: AsRef<str>>(
+        &self,
+        texts: &[T],
+        labels: &[L],
+    ) -> Result<Classifier> {
         let params = &self.0;
         if texts.len() != labels.len() {
             return Err(Error::Params(format!(
@@ -106,7 +110,11 @@ impl ValidClassifierParams {
         }
         let targets: Vec<usize> = labels
             .iter()
-            .map(|l| names.binary_search_by(|n| n.as_str().cmp(l.as_ref())).unwrap_or(0))
+            .map(|l| {
+                names
+                    .binary_search_by(|n| n.as_str().cmp(l.as_ref()))
+                    .unwrap_or(0)
+            })
             .collect();
 
         let analyzer = Analyzer::new(params.analyzer.clone());
@@ -120,7 +128,8 @@ impl ValidClassifierParams {
             ));
         }
 
-        let classes = fit_multinomial(&rows, &targets, names.len(), vocabulary.len(), params.alpha)?;
+        let classes =
+            fit_multinomial(&rows, &targets, names.len(), vocabulary.len(), params.alpha)?;
         Classifier::from_parts(
             Vectorizer::new(analyzer, params.features.clone(), vocabulary),
             names,
@@ -149,7 +158,8 @@ fn fit_multinomial(
         }
     }
     let dataset = Dataset::new(sums, Array1::from_iter(0..n_classes));
-    let fitted: MultinomialNb<f64, usize> = MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
+    let fitted: MultinomialNb<f64, usize> =
+        MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
     let mut classes = histograms_of(&fitted)?;
     let total: usize = documents.iter().sum();
     for (class, histogram) in classes.iter_mut().enumerate() {
@@ -177,12 +187,17 @@ struct MultinomialNbMirror {
 }
 
 fn histograms_of(nb: &MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
-    let bytes = postcard::to_allocvec(nb).map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
-    let mirror: MultinomialNbMirror =
-        postcard::from_bytes(&bytes).map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
+    let bytes = postcard::to_allocvec(nb)
+        .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
+    let mirror: MultinomialNbMirror = postcard::from_bytes(&bytes)
+        .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
     let mut classes: Vec<(usize, ClassHistogram)> = mirror.class_info.into_iter().collect();
     classes.sort_by_key(|(class, _)| *class);
-    if classes.iter().enumerate().any(|(i, (class, _))| i != *class) {
+    if classes
+        .iter()
+        .enumerate()
+        .any(|(i, (class, _))| i != *class)
+    {
         return Err(Error::Params("the fitted model lost a class".into()));
     }
     Ok(classes.into_iter().map(|(_, h)| h).collect())
@@ -210,13 +225,18 @@ impl Classifier {
     ) -> std::result::Result<Self, String> {
         let n_features = vectorizer.vocabulary().len();
         if labels.len() < 2 || labels.len() != classes.len() {
-            return Err(format!("{} labels for {} classes", labels.len(), classes.len()));
+            return Err(format!(
+                "{} labels for {} classes",
+                labels.len(),
+                classes.len()
+            ));
         }
         if labels.windows(2).any(|w| w[0] >= w[1]) {
             return Err("labels are not sorted and unique".into());
         }
         for (label, class) in labels.iter().zip(&classes) {
-            if class.feature_count.len() != n_features || class.feature_log_prob.len() != n_features {
+            if class.feature_count.len() != n_features || class.feature_log_prob.len() != n_features
+            {
                 return Err(format!(
                     "class {label}: {} counts and {} log-probabilities for {n_features} features",
                     class.feature_count.len(),
@@ -284,9 +304,10 @@ impl Classifier {
         let mirror = MultinomialNbMirror {
             class_info: self.classes.iter().cloned().enumerate().collect(),
         };
-        let bytes =
-            postcard::to_allocvec(&mirror).map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))?;
-        postcard::from_bytes(&bytes).map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))
+        let bytes = postcard::to_allocvec(&mirror)
+            .map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))?;
+        postcard::from_bytes(&bytes)
+            .map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))
     }
 
     /// Probabilities of each label for a sparse row (a numerically stable softmax of the
@@ -351,7 +372,9 @@ impl Prediction {
             .iter()
             .copied()
             .enumerate()
-            .fold((0, f64::NEG_INFINITY), |best, (i, p)| if p > best.1 { (i, p) } else { best })
+            .fold((0, f64::NEG_INFINITY), |best, (i, p)| {
+                if p > best.1 { (i, p) } else { best }
+            })
     }
 }
 
@@ -374,15 +397,42 @@ mod tests {
 
     fn corpus() -> (Vec<&'static str>, Vec<&'static str>) {
         let docs = [
-            ("Nouvel espace de coworking avec bureaux partagés et postes nomades.", "coworking"),
-            ("Le coworking du village accueille des indépendants et des télétravailleurs.", "coworking"),
-            ("Les freelances louent un poste dans un tiers-lieu partagé.", "coworking"),
-            ("Le service client répond aux réclamations par téléphone et par chat.", "customer_relation"),
-            ("Le centre de contact mesure la satisfaction client avec le NPS.", "customer_relation"),
-            ("La formation professionnelle financée par le CPF attire les salariés.", "training"),
-            ("Une reconversion grâce à une formation en ligne certifiante.", "training"),
-            ("La boutique en ligne améliore son taux de conversion et la livraison.", "ecommerce"),
-            ("Le panier moyen progresse sur la place de marché en ligne.", "ecommerce"),
+            (
+                "Nouvel espace de coworking avec bureaux partagés et postes nomades.",
+                "coworking",
+            ),
+            (
+                "Le coworking du village accueille des indépendants et des télétravailleurs.",
+                "coworking",
+            ),
+            (
+                "Les freelances louent un poste dans un tiers-lieu partagé.",
+                "coworking",
+            ),
+            (
+                "Le service client répond aux réclamations par téléphone et par chat.",
+                "customer_relation",
+            ),
+            (
+                "Le centre de contact mesure la satisfaction client avec le NPS.",
+                "customer_relation",
+            ),
+            (
+                "La formation professionnelle financée par le CPF attire les salariés.",
+                "training",
+            ),
+            (
+                "Une reconversion grâce à une formation en ligne certifiante.",
+                "training",
+            ),
+            (
+                "La boutique en ligne améliore son taux de conversion et la livraison.",
+                "ecommerce",
+            ),
+            (
+                "Le panier moyen progresse sur la place de marché en ligne.",
+                "ecommerce",
+            ),
         ];
         docs.iter().copied().unzip()
     }
@@ -415,7 +465,10 @@ mod tests {
                 .iter()
                 .map(|l| model.labels().iter().position(|m| m == l).unwrap())
                 .collect();
-            let reference = MultinomialNbParams::new().alpha(alpha).fit(&Dataset::new(x.clone(), y)).unwrap();
+            let reference = MultinomialNbParams::new()
+                .alpha(alpha)
+                .fit(&Dataset::new(x.clone(), y))
+                .unwrap();
             assert_eq!(model.to_linfa().unwrap(), reference, "alpha {alpha}");
 
             let queries = [
@@ -425,11 +478,21 @@ mod tests {
                 "mot inconnu",
             ];
             let (expected, classes) = reference.predict_proba(dense(&model, &queries).view());
-            assert_eq!(classes, (0..model.labels().len()).collect::<Vec<_>>().iter().collect::<Vec<_>>());
+            assert_eq!(
+                classes,
+                (0..model.labels().len())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            );
             for (i, query) in queries.iter().enumerate() {
                 let ours = model.predict_proba(query);
                 for (c, p) in ours.iter().enumerate() {
-                    assert!((p - expected[[i, c]]).abs() < 1e-9, "{query}: {p} vs {}", expected[[i, c]]);
+                    assert!(
+                        (p - expected[[i, c]]).abs() < 1e-9,
+                        "{query}: {p} vs {}",
+                        expected[[i, c]]
+                    );
                 }
             }
         }
@@ -438,8 +501,14 @@ mod tests {
     #[test]
     fn predicts_the_obvious_theme() {
         let (texts, labels) = corpus();
-        let model = ClassifierParams::new(Language::French).check().unwrap().fit(&texts, &labels).unwrap();
-        let prediction = model.scorer().predict_proba("Un coworking ouvre des bureaux partagés.");
+        let model = ClassifierParams::new(Language::French)
+            .check()
+            .unwrap()
+            .fit(&texts, &labels)
+            .unwrap();
+        let prediction = model
+            .scorer()
+            .predict_proba("Un coworking ouvre des bureaux partagés.");
         assert_eq!(model.labels()[prediction.best().0], "coworking");
         assert!(prediction.known_terms >= 3);
         let unknown = model.scorer().predict_proba("zzz qqq");
@@ -448,12 +517,35 @@ mod tests {
 
     #[test]
     fn refuses_bad_settings_and_single_label() {
-        assert!(ClassifierParams::new(Language::French).alpha(0.0).check().is_err());
-        assert!(ClassifierParams::new(Language::French).alpha(f64::NAN).check().is_err());
-        assert!(ClassifierParams::new(Language::French).ngrams(0).check().is_err());
-        assert!(ClassifierParams::new(Language::French).min_df(0).check().is_err());
+        assert!(
+            ClassifierParams::new(Language::French)
+                .alpha(0.0)
+                .check()
+                .is_err()
+        );
+        assert!(
+            ClassifierParams::new(Language::French)
+                .alpha(f64::NAN)
+                .check()
+                .is_err()
+        );
+        assert!(
+            ClassifierParams::new(Language::French)
+                .ngrams(0)
+                .check()
+                .is_err()
+        );
+        assert!(
+            ClassifierParams::new(Language::French)
+                .min_df(0)
+                .check()
+                .is_err()
+        );
         let params = ClassifierParams::new(Language::French).check().unwrap();
-        let err = params.fit(&["un texte", "un autre"], &["a", "a"]).err().unwrap();
+        let err = params
+            .fit(&["un texte", "un autre"], &["a", "a"])
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("at least two labels"), "{err}");
     }
 }

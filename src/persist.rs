@@ -59,8 +59,8 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
         classes: model.classes(),
     };
     let mut bytes = vec![0u8; HEADER_LEN];
-    let mut bytes =
-        postcard::to_extend(&payload, std::mem::take(&mut bytes)).map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
+    let mut bytes = postcard::to_extend(&payload, std::mem::take(&mut bytes))
+        .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
     let payload_len = (bytes.len() - HEADER_LEN) as u64;
     let checksum = crc32fast::hash(&bytes[HEADER_LEN..]);
     bytes[0..8].copy_from_slice(MAGIC);
@@ -74,7 +74,9 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
 pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
     let fail = |message: String| Error::model(origin, message);
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(fail("not an artclass model file (no ARTCLASS header)".into()));
+        return Err(fail(
+            "not an artclass model file (no ARTCLASS header)".into(),
+        ));
     }
     if bytes.len() < HEADER_LEN {
         return Err(fail(format!(
@@ -90,7 +92,9 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
         )));
     }
     if version == 0 {
-        return Err(fail("format version 0 does not exist: the file is corrupted".into()));
+        return Err(fail(
+            "format version 0 does not exist: the file is corrupted".into(),
+        ));
     }
     let mut len_bytes = [0u8; 8];
     len_bytes.copy_from_slice(&bytes[12..20]);
@@ -114,10 +118,18 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
         return Err(fail(format!("invalid smoothing alpha {}", payload.alpha)));
     }
     if !(1..=crate::features::MAX_NGRAMS).contains(&payload.features.ngrams) {
-        return Err(fail(format!("invalid n-gram order {}", payload.features.ngrams)));
+        return Err(fail(format!(
+            "invalid n-gram order {}",
+            payload.features.ngrams
+        )));
     }
-    let vocabulary = Vocabulary::from_terms(payload.vocabulary).map_err(|e| fail(format!("vocabulary: {e}")))?;
-    let vectorizer = Vectorizer::new(Analyzer::new(payload.analyzer), payload.features, vocabulary);
+    let vocabulary =
+        Vocabulary::from_terms(payload.vocabulary).map_err(|e| fail(format!("vocabulary: {e}")))?;
+    let vectorizer = Vectorizer::new(
+        Analyzer::new(payload.analyzer),
+        payload.features,
+        vocabulary,
+    );
     Classifier::from_parts(vectorizer, payload.labels, payload.alpha, payload.classes).map_err(fail)
 }
 
@@ -188,7 +200,9 @@ impl AtomicFile {
             file.set_permissions(std::fs::Permissions::from_mode(mode))
                 .map_err(|e| Error::io(&path, e))?;
         }
-        self.temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        self.temp
+            .persist(&path)
+            .map_err(|e| Error::io(&path, e.error))?;
         Ok(())
     }
 }
@@ -215,7 +229,10 @@ mod tests {
             .check()
             .unwrap()
             .fit(
-                &["Le coworking ouvre ses bureaux partagés.", "Le service client répond vite."],
+                &[
+                    "Le coworking ouvre ses bureaux partagés.",
+                    "Le service client répond vite.",
+                ],
                 &["coworking", "customer_relation"],
             )
             .unwrap()

@@ -61,8 +61,10 @@ fn render(model: &Classifier, file: &str, prediction: &Prediction, args: &Args) 
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     ranked.truncate(args.top.unwrap_or(usize::MAX));
     if args.json {
-        let probabilities: serde_json::Map<String, serde_json::Value> =
-            ranked.iter().map(|&(l, p)| (l.to_string(), serde_json::json!(p))).collect();
+        let probabilities: serde_json::Map<String, serde_json::Value> = ranked
+            .iter()
+            .map(|&(l, p)| (l.to_string(), serde_json::json!(p)))
+            .collect();
         let object = serde_json::json!({
             "file": file,
             "label": ranked[0].0,

@@ -30,11 +30,19 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let model = args.model.load()?;
-    let data = input::read_labeled(&args.input, &args.text_column, &args.label_column, args.delimiter)?;
+    let data = input::read_labeled(
+        &args.input,
+        &args.text_column,
+        &args.label_column,
+        args.delimiter,
+    )?;
     let predicted: Vec<usize> = data
         .texts
         .par_iter()
-        .map_init(|| model.scorer(), |scorer, text| scorer.predict_proba(text).best().0)
+        .map_init(
+            || model.scorer(),
+            |scorer, text| scorer.predict_proba(text).best().0,
+        )
         .collect();
 
     // True labels the model does not know still count, as errors, after the model's labels.
@@ -51,7 +59,11 @@ pub fn run(args: Args) -> Result<()> {
     let evaluation = Evaluation::new(labels, &truth, &predicted);
 
     let mut out = stdout();
-    let text = if args.json { render_json(&evaluation) } else { render_table(&evaluation) };
+    let text = if args.json {
+        render_json(&evaluation)
+    } else {
+        render_table(&evaluation)
+    };
     print(&mut out, &text)?;
     out.flush().map_err(stdout_error)
 }
@@ -69,7 +81,13 @@ fn render_json(evaluation: &Evaluation) -> String {
 }
 
 fn render_table(evaluation: &Evaluation) -> String {
-    let width = evaluation.labels.iter().map(String::len).max().unwrap_or(5).max(5);
+    let width = evaluation
+        .labels
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let mut s = format!(
         "documents {}   accuracy {:.4}   macro-F1 {:.4}\n\n",
         evaluation.total(),

@@ -78,7 +78,9 @@ fn parse_delimiter(value: &str) -> std::result::Result<u8, String> {
     match value {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         _ if value.len() == 1 && value.is_ascii() => Ok(value.as_bytes()[0]),
-        _ => Err(format!("expected one ASCII character or 'tab', not {value:?}")),
+        _ => Err(format!(
+            "expected one ASCII character or 'tab', not {value:?}"
+        )),
     }
 }
 

@@ -42,12 +42,26 @@ pub fn run(args: Args) -> Result<()> {
     match args.output.as_str() {
         "-" => {
             let stdout = io::stdout().lock();
-            score_stream(&model, &mut input, text_index, args.delimiter, stdout, "<stdout>")
+            score_stream(
+                &model,
+                &mut input,
+                text_index,
+                args.delimiter,
+                stdout,
+                "<stdout>",
+            )
         }
         path => {
             // On any error the file is dropped and deleted: OUT is never left half-written.
             let mut file = AtomicFile::create(Path::new(path))?;
-            score_stream(&model, &mut input, text_index, args.delimiter, &mut file, path)?;
+            score_stream(
+                &model,
+                &mut input,
+                text_index,
+                args.delimiter,
+                &mut file,
+                path,
+            )?;
             file.commit()
         }
     }
@@ -105,7 +119,9 @@ fn score_stream(
                 Ok(())
             })?;
         for (record, prediction) in records[..filled].iter_mut().zip(&predictions[..filled]) {
-            let Some(prediction) = prediction else { continue };
+            let Some(prediction) = prediction else {
+                continue;
+            };
             let (best, confidence) = prediction.best();
             record.push_field(model.labels()[best].as_bytes());
             push_probability(record, &mut cell, confidence);
@@ -139,7 +155,10 @@ fn refuse_overwriting_input(input: &str, output: &str) -> Result<()> {
     if input == "-" || output == "-" {
         return Ok(());
     }
-    let same = match (Path::new(input).canonicalize(), canonical_target(Path::new(output))) {
+    let same = match (
+        Path::new(input).canonicalize(),
+        canonical_target(Path::new(output)),
+    ) {
         (Ok(a), Some(b)) => a == b,
         _ => input == output,
     };

@@ -47,13 +47,24 @@ pub fn run(args: Args) -> Result<()> {
         .min_df(args.min_df)
         .alpha(args.alpha)
         .check()?;
-    let data = input::read_labeled(&args.input, &args.text_column, &args.label_column, args.delimiter)?;
+    let data = input::read_labeled(
+        &args.input,
+        &args.text_column,
+        &args.label_column,
+        args.delimiter,
+    )?;
     let model = params.fit(&data.texts, &data.labels)?;
     persist::save(&model, &args.output)?;
     let elapsed = started.elapsed().as_secs_f64();
 
     let bytes: usize = data.texts.iter().map(String::len).sum();
-    let width = model.labels().iter().map(String::len).max().unwrap_or(5).max(5);
+    let width = model
+        .labels()
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let mut out = stdout();
     let mut summary = format!(
         "trained on {} documents ({:.1} MB) in {:.2} s\n",

@@ -140,7 +140,7 @@ impl Analyzer {
 
     fn emit_apostrophe_parts(&self, part: &str, emit: &mut impl FnMut(&str)) {
         if self.elisions.is_empty() {
-            part.split(is_apostrophe).for_each(|p| emit(p));
+            part.split(is_apostrophe).for_each(&mut *emit);
         } else {
             // `aujourd’hui`, `presqu’île`: one word in an eliding language.
             emit(part);
@@ -217,7 +217,10 @@ impl<V> Default for WordCache<V> {
 
 /// Unicode lowercase, with ligatures spelled out and every apostrophe made ASCII.
 fn lowercase(word: &str) -> String {
-    if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         return word.to_string();
     }
     let mut out = String::with_capacity(word.len() + 2);

@@ -1,0 +1,752 @@
+//! The real binary, run in temporary directories: every subcommand and every bad input.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::Stdio;
+
+const LABELS: [&str; 4] = ["coworking", "customer_relation", "ecommerce", "training"];
+
+/// Trains a model from [`TRAIN_CSV`] in `dir` and returns its path.
+fn small_model(dir: &std::path::Path) -> std::path::PathBuf {
+    let train = write(dir, "train.csv", TRAIN_CSV);
+    let model = dir.join("small.artclass");
+    artclass()
+        .args(["train", "--input"])
+        .arg(&train)
+        .arg("--output")
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr("");
+    model
+}
+
+/// Runs `artclass args…`, expects failure with one line on stderr containing every `needle`.
+fn fails_with(args: &[&str], dir: &std::path::Path, needles: &[&str]) {
+    let output = artclass().current_dir(dir).args(args).output().unwrap();
+    assert!(!output.status.success(), "{args:?} should fail");
+    assert_eq!(output.status.code(), Some(1), "{args:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one-line error for {args:?}, got {stderr:?}"
+    );
+    assert!(stderr.starts_with("artclass: "), "{stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {stderr:?} lacks {needle:?}"
+        );
+    }
+}
+
+// ---- classify ----
+
+#[test]
+fn classify_with_the_default_model_prints_every_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "article.txt", ARTICLE_COWORKING);
+    let output = artclass().arg("classify").arg(&file).output().unwrap();
+    assert!(output.status.success());
+    assert!(output.stderr.is_empty());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let fields: Vec<&str> = stdout.trim_end().split('\t').collect();
+    assert_eq!(fields[0], file.to_str().unwrap());
+    assert_eq!(fields[1], "coworking");
+    let p: f64 = fields[2].parse().unwrap();
+    assert!(p > 0.5 && p <= 1.0);
+    assert_eq!(fields.len(), 2 + LABELS.len());
+    for label in &LABELS[1..] {
+        assert!(
+            fields[3..]
+                .iter()
+                .any(|f| f.starts_with(&format!("{label}="))),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn classify_json_reads_stdin_and_probabilities_sum_to_one() {
+    for args in [vec!["classify", "--json"], vec!["classify", "--json", "-"]] {
+        let output = artclass()
+            .args(&args)
+            .write_stdin(ARTICLE_CUSTOMER)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        assert!(output.stderr.is_empty());
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(value["file"], "-");
+        assert_eq!(value["label"], "customer_relation");
+        let probabilities = value["probabilities"].as_object().unwrap();
+        assert_eq!(probabilities.len(), 4);
+        let total: f64 = probabilities.values().map(|p| p.as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn classify_top_k_and_argument_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.txt", ARTICLE_CUSTOMER);
+    let b = write(dir.path(), "b.txt", ARTICLE_COWORKING);
+    let output = artclass()
+        .args(["classify", "--top", "2"])
+        .args([&a, &b, &a])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(
+        (lines[0][1], lines[1][1], lines[2][1]),
+        ("customer_relation", "coworking", "customer_relation")
+    );
+    assert!(
+        lines.iter().all(|l| l.len() == 4),
+        "top 2 = winner + one other: {stdout}"
+    );
+}
+
+#[test]
+fn classify_into_a_closed_pipe_exits_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "a.txt", ARTICLE_COWORKING);
+    // Far more output than a pipe buffer holds, so the writer meets the closed pipe.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("artclass"))
+        .arg("classify")
+        .args(std::iter::repeat_n(&file, 6000))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("coworking"));
+    // The reader is dropped here, like `| head -1`.
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "exit {status:?}, stderr {stderr:?}");
+    assert_eq!(stderr, "");
+}
+
+// ---- train ----
+
+#[test]
+fn train_from_csv_then_classify_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(dir.path(), "train.csv", TRAIN_CSV);
+    let model = dir.path().join("m.artclass");
+    let output = artclass()
+        .args([
+            "train", "--ngrams", "2", "--min-df", "1", "--alpha", "0.5", "--input",
+        ])
+        .arg(&train)
+        .arg("--output")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stderr.is_empty());
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(summary.contains("trained on 6 documents"), "{summary}");
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("coworking") && l.trim_end().ends_with(" 3")),
+        "{summary}"
+    );
+    assert!(summary.contains("vocabulary: "), "{summary}");
+    assert!(
+        summary.contains(" s\n") || summary.contains(" s "),
+        "time taken: {summary}"
+    );
+
+    artclass()
+        .args(["classify", "--model"])
+        .arg(&model)
+        .write_stdin(ARTICLE_CUSTOMER)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("-\tcustomer_relation\t"))
+        .stderr("");
+}
+
+#[test]
+fn train_from_label_directories_with_custom_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    for (label, text) in [("alpha", ARTICLE_COWORKING), ("beta", ARTICLE_CUSTOMER)] {
+        std::fs::create_dir(dir.path().join(label)).unwrap();
+        write(&dir.path().join(label), "one.txt", text);
+    }
+    let model = dir.path().join("m.artclass");
+    artclass()
+        .args(["train", "--input"])
+        .arg(dir.path())
+        .arg("--output")
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("trained on 2 documents"));
+    artclass()
+        .args(["classify", "--model"])
+        .arg(&model)
+        .write_stdin(ARTICLE_COWORKING)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("-\talpha\t"));
+
+    let csv = write(
+        dir.path(),
+        "semi.csv",
+        "body;theme\nDes bureaux partagés en coworking;a\nLe service client répond;b\n",
+    );
+    artclass()
+        .args([
+            "train",
+            "--text-column",
+            "body",
+            "--label-column",
+            "theme",
+            "--delimiter",
+            ";",
+            "--input",
+        ])
+        .arg(&csv)
+        .arg("--output")
+        .arg(dir.path().join("semi.artclass"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn training_gives_the_same_model_with_one_or_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = root().join("data/corpus");
+    let mut models = Vec::new();
+    for threads in ["1", "2"] {
+        let model = dir.path().join(format!("t{threads}.artclass"));
+        artclass()
+            .args(["--threads", threads, "train", "--ngrams", "2", "--input"])
+            .arg(&corpus)
+            .arg("--output")
+            .arg(&model)
+            .assert()
+            .success();
+        models.push(std::fs::read(model).unwrap());
+    }
+    assert!(
+        models[0] == models[1],
+        "1 and 2 threads give different model files"
+    );
+}
+
+// ---- score ----
+
+#[test]
+fn score_keeps_columns_and_order_and_adds_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "in.csv",
+        format!(
+            "id,text,source\n1,\"{}\",web\n2,\"{}\",rss\n3,\"{}\",web\n",
+            ARTICLE_CUSTOMER, ARTICLE_COWORKING, ARTICLE_CUSTOMER
+        ),
+    );
+    let out = dir.path().join("out.csv");
+    artclass()
+        .args(["score", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut expected = vec!["id", "text", "source", "predicted", "confidence"];
+    let probs: Vec<String> = LABELS.iter().map(|l| format!("prob_{l}")).collect();
+    expected.extend(probs.iter().map(String::as_str));
+    assert_eq!(header, expected);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(&rows[0][1], ARTICLE_CUSTOMER);
+    assert_eq!(
+        (&rows[0][3], &rows[1][3]),
+        ("customer_relation", "coworking")
+    );
+    for row in &rows {
+        let p: Vec<f64> = (5..9).map(|i| row[i].parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-5);
+        let confidence: f64 = row[4].parse().unwrap();
+        assert_eq!(confidence, p.iter().copied().fold(0.0, f64::max));
+    }
+}
+
+#[test]
+fn score_streams_stdin_to_stdout_identically_with_one_or_two_threads() {
+    let mut csv = String::from("text,n\n");
+    for i in 0..3000 {
+        let text = if i % 3 == 0 {
+            ARTICLE_COWORKING
+        } else {
+            ARTICLE_CUSTOMER
+        };
+        csv.push_str(&format!("\"{text} {i}\",{i}\n"));
+    }
+    let run = |threads: &str| {
+        let output = artclass()
+            .args([
+                "--threads",
+                threads,
+                "score",
+                "--input",
+                "-",
+                "--output",
+                "-",
+            ])
+            .write_stdin(csv.clone())
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        assert!(output.stderr.is_empty());
+        output.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let text = String::from_utf8(one).unwrap();
+    assert_eq!(text.lines().count(), 3001);
+    // Input order kept: the `n` column counts up.
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for (i, row) in reader.records().enumerate() {
+        assert_eq!(row.unwrap()[1].parse::<usize>().unwrap(), i);
+    }
+}
+
+#[test]
+fn score_refuses_to_overwrite_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let contents = format!("text\n\"{ARTICLE_CUSTOMER}\"\n");
+    write(dir.path(), "in.csv", &contents);
+    for output in ["in.csv", "./in.csv", "../$(basename)/in.csv"] {
+        let output = output.replace(
+            "$(basename)",
+            dir.path().file_name().unwrap().to_str().unwrap(),
+        );
+        fails_with(
+            &["score", "--input", "in.csv", "--output", &output],
+            dir.path(),
+            &["refusing to overwrite the input"],
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("in.csv")).unwrap(),
+        contents
+    );
+}
+
+#[test]
+fn score_error_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = format!("text\n\"{ARTICLE_CUSTOMER}\"\n").into_bytes();
+    bytes.extend_from_slice(b"\"caf\xe9 cr\xe8me\"\n");
+    write(dir.path(), "in.csv", bytes);
+    fails_with(
+        &["score", "--input", "in.csv", "--output", "out.csv"],
+        dir.path(),
+        &["in.csv:3", "'text'", "UTF-8"],
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["in.csv"], "no OUT and no temporary file left");
+}
+
+// ---- eval ----
+
+#[test]
+fn eval_prints_a_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(
+        dir.path(),
+        "test.csv",
+        format!(
+            "text,label\n\"{ARTICLE_COWORKING}\",coworking\n\"{ARTICLE_CUSTOMER}\",customer_relation\n\"{ARTICLE_CUSTOMER}\",unheard_of\n"
+        ),
+    );
+    let output = artclass()
+        .args(["eval", "--input"])
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stderr.is_empty());
+    let table = String::from_utf8(output.stdout).unwrap();
+    for needle in [
+        "accuracy 0.6667",
+        "macro-F1",
+        "precision",
+        "recall",
+        "support",
+        "confusion matrix",
+        "unheard_of",
+    ] {
+        assert!(table.contains(needle), "{needle} missing from\n{table}");
+    }
+
+    let output = artclass()
+        .args(["eval", "--json", "--input"])
+        .arg(&test)
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!((value["accuracy"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert!(value["macro_f1"].as_f64().is_some());
+    let per_label = value["per_label"].as_array().unwrap();
+    assert!(
+        per_label
+            .iter()
+            .any(|l| l["label"] == "coworking" && l["recall"] == 1.0 && l["support"] == 1)
+    );
+    let confusion = value["confusion"].as_array().unwrap();
+    assert_eq!(confusion.len(), 5, "4 model labels + the unknown one");
+    let total: u64 = confusion
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 3);
+}
+
+// ---- help ----
+
+#[test]
+fn every_flag_shows_its_default() {
+    let help = |cmd: &str| {
+        let output = artclass().args([cmd, "--help"]).output().unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let train = help("train");
+    for default in [
+        "[default: text]",
+        "[default: label]",
+        "[default: fr]",
+        "[default: 1]",
+        "[default: 0.1]",
+        "[default: ,]",
+    ] {
+        assert!(
+            train.contains(default),
+            "train --help lacks {default}:\n{train}"
+        );
+    }
+    for cmd in ["classify", "score", "eval"] {
+        let text = help(cmd);
+        assert!(
+            text.contains("[default: the built-in model]"),
+            "{cmd}:\n{text}"
+        );
+        assert!(
+            text.contains("[default: all cores]"),
+            "{cmd} --threads:\n{text}"
+        );
+    }
+    assert!(help("classify").contains("[default: all labels]"));
+}
+
+// ---- bad input: each with a clear one-line message naming what is wrong ----
+
+#[test]
+fn missing_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &["classify", "nope.txt"],
+        dir.path(),
+        &["nope.txt", "No such file"],
+    );
+    fails_with(
+        &["train", "--input", "nope.csv", "--output", "m"],
+        dir.path(),
+        &["nope.csv", "No such file"],
+    );
+    fails_with(
+        &["score", "--input", "nope.csv", "--output", "o.csv"],
+        dir.path(),
+        &["nope.csv", "No such file"],
+    );
+    fails_with(
+        &["eval", "--input", "nope.csv"],
+        dir.path(),
+        &["nope.csv", "No such file"],
+    );
+    assert!(!dir.path().join("m").exists() && !dir.path().join("o.csv").exists());
+}
+
+#[test]
+fn empty_files_and_empty_articles_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.txt", "");
+    write(dir.path(), "blank.txt", "  \n\t\n");
+    write(dir.path(), "empty.csv", "");
+    write(
+        dir.path(),
+        "empty_row.csv",
+        "text,label\nbureaux partagés,coworking\n\"  \",coworking\n",
+    );
+    write(dir.path(), "header_only.csv", "text,label\n");
+    fails_with(
+        &["classify", "empty.txt"],
+        dir.path(),
+        &["empty.txt", "empty article"],
+    );
+    fails_with(
+        &["classify", "blank.txt"],
+        dir.path(),
+        &["blank.txt", "empty article"],
+    );
+    fails_with(
+        &["train", "--input", "empty.csv", "--output", "m"],
+        dir.path(),
+        &["empty.csv", "empty file"],
+    );
+    fails_with(
+        &["score", "--input", "empty.csv", "--output", "o.csv"],
+        dir.path(),
+        &["empty.csv", "empty file"],
+    );
+    fails_with(
+        &["train", "--input", "empty_row.csv", "--output", "m"],
+        dir.path(),
+        &["empty_row.csv:3", "empty article"],
+    );
+    fails_with(
+        &["eval", "--input", "header_only.csv"],
+        dir.path(),
+        &["header_only.csv", "no documents"],
+    );
+}
+
+#[test]
+fn csv_without_the_named_column_lists_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "in.csv", "body,label\nbureaux,coworking\n");
+    fails_with(
+        &["score", "--input", "in.csv", "--output", "o.csv"],
+        dir.path(),
+        &["in.csv", "no column 'text'", "body, label"],
+    );
+    fails_with(
+        &["train", "--input", "in.csv", "--output", "m"],
+        dir.path(),
+        &["no column 'text'"],
+    );
+    fails_with(
+        &[
+            "eval",
+            "--input",
+            "in.csv",
+            "--text-column",
+            "body",
+            "--label-column",
+            "theme",
+        ],
+        dir.path(),
+        &["no column 'theme'"],
+    );
+}
+
+#[test]
+fn ragged_rows_name_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "ragged.csv",
+        "text,label\nbureaux partagés,coworking\nservice client,customer_relation,extra\n",
+    );
+    for args in [
+        vec!["train", "--input", "ragged.csv", "--output", "m"],
+        vec!["eval", "--input", "ragged.csv"],
+        vec!["score", "--input", "ragged.csv", "--output", "o.csv"],
+    ] {
+        fails_with(
+            &args,
+            dir.path(),
+            &["ragged.csv:3", "ragged row", "3 fields", "header has 2"],
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "latin1.txt", b"Le caf\xe9 du coworking");
+    fails_with(
+        &["classify", "latin1.txt"],
+        dir.path(),
+        &["latin1.txt", "not valid UTF-8"],
+    );
+    write(
+        dir.path(),
+        "latin1.csv",
+        b"text,label\nbureaux,coworking\ncaf\xe9,coworking\n",
+    );
+    fails_with(
+        &["train", "--input", "latin1.csv", "--output", "m"],
+        dir.path(),
+        &["latin1.csv:3", "column 'text'", "UTF-8"],
+    );
+}
+
+#[test]
+fn a_single_label_cannot_be_trained() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "one.csv",
+        "text,label\nbureaux partagés,coworking\nposte nomade,coworking\n",
+    );
+    fails_with(
+        &["train", "--input", "one.csv", "--output", "m"],
+        dir.path(),
+        &["at least two labels", "coworking"],
+    );
+    assert!(!dir.path().join("m").exists());
+}
+
+#[test]
+fn bad_model_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", ARTICLE_COWORKING);
+    fails_with(
+        &["classify", "--model", "missing.artclass", "a.txt"],
+        dir.path(),
+        &["missing.artclass", "no such file"],
+    );
+    write(dir.path(), "notes.txt", "not a model at all");
+    fails_with(
+        &["classify", "--model", "notes.txt", "a.txt"],
+        dir.path(),
+        &["notes.txt", "not an artclass model"],
+    );
+    let model = std::fs::read(small_model(dir.path())).unwrap();
+    write(dir.path(), "cut.artclass", &model[..model.len() / 2]);
+    fails_with(
+        &["classify", "--model", "cut.artclass", "a.txt"],
+        dir.path(),
+        &["cut.artclass", "truncated"],
+    );
+    let mut flipped = model.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0xff;
+    write(dir.path(), "flipped.artclass", flipped);
+    fails_with(
+        &["eval", "--model", "flipped.artclass", "--input", "a.txt"],
+        dir.path(),
+        &["flipped.artclass", "corrupted"],
+    );
+}
+
+#[test]
+fn bad_settings_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "train.csv", TRAIN_CSV);
+    fails_with(
+        &[
+            "train",
+            "--input",
+            "train.csv",
+            "--output",
+            "m",
+            "--alpha",
+            "0",
+        ],
+        dir.path(),
+        &["--alpha"],
+    );
+    fails_with(
+        &[
+            "train",
+            "--input",
+            "train.csv",
+            "--output",
+            "m",
+            "--ngrams",
+            "9",
+        ],
+        dir.path(),
+        &["--ngrams"],
+    );
+    fails_with(
+        &["--threads", "0", "classify", "x"],
+        dir.path(),
+        &["--threads"],
+    );
+    artclass()
+        .current_dir(dir.path())
+        .args(["train", "--delimiter", "ab"])
+        .assert()
+        .failure()
+        .code(2);
+    assert!(!dir.path().join("m").exists());
+}
+
+// ---- the default model ----
+
+#[test]
+fn committed_default_model_is_what_the_documented_command_builds() {
+    // README / data/README.md: `cargo run --release -- train --input data/corpus --output models/default.artclass`
+    let dir = tempfile::tempdir().unwrap();
+    let rebuilt = dir.path().join("default.artclass");
+    artclass()
+        .current_dir(root())
+        .args(["train", "--input", "data/corpus", "--output"])
+        .arg(&rebuilt)
+        .assert()
+        .success();
+    let committed = std::fs::read(root().join("models/default.artclass")).unwrap();
+    assert!(
+        std::fs::read(&rebuilt).unwrap() == committed,
+        "models/default.artclass is stale: rebuild it with the command in data/README.md"
+    );
+}
+
+#[test]
+fn stdin_article_and_stdout_dash_work_together() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("artclass"))
+        .args(["classify", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ARTICLE_COWORKING.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .starts_with("-\tcoworking\t")
+    );
+}

@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests: the real binary, temp dirs, small fixtures.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub fn artclass() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin!("artclass"))
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the project, when this checkout has it (a user's clone does not).
+pub fn shared() -> Option<PathBuf> {
+    let dir = root().join("../shared");
+    dir.is_dir().then_some(dir)
+}
+
+/// Writes `contents` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// A small labelled training set in CSV, written for these tests.
+pub const TRAIN_CSV: &str = "\
+id,text,label
+1,\"Le nouvel espace de coworking propose des bureaux partagés, des postes nomades et une salle de réunion.\",coworking
+2,\"Les indépendants du tiers-lieu partagent la cuisine du coworking et les événements de la communauté.\",coworking
+3,\"Un coworking rural ouvre au village : abonnement mensuel, wifi rapide et bureaux fermés.\",coworking
+4,\"Le service client répond aux réclamations par téléphone, par courriel et par chat en moins d'une heure.\",customer_relation
+5,\"Le centre de contact suit la satisfaction client avec le NPS et forme ses conseillers à l'écoute.\",customer_relation
+6,\"La relation client omnicanale relie le SAV, le CRM et les réseaux sociaux.\",customer_relation
+";
+
+pub const ARTICLE_COWORKING: &str = "Dans la petite ville, un espace de coworking vient d’ouvrir \
+    ses portes : bureaux partagés, postes nomades, salle de réunion et café. Les indépendants et \
+    les télétravailleurs y louent un poste à la journée ou au mois.";
+
+pub const ARTICLE_CUSTOMER: &str = "Le service client de l’opérateur a réduit l’attente au \
+    téléphone : les conseillers traitent les réclamations, le SAV rappelle les clients et la \
+    satisfaction mesurée par le NPS progresse.";
