@@ -17,22 +17,60 @@ pub type SparseRow = Vec<(u32, f64)>;
 /// Largest supported word n-gram order.
 pub const MAX_NGRAMS: usize = 3;
 
-/// How terms become features.
+/// How a term's count in a document becomes its weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum TermFrequency {
+    /// The count itself.
+    Raw,
+    /// 1 + ln(count): a word repeated ten times is not ten times the evidence.
+    Log,
+}
+
+/// Scaling of each document's weight vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Norm {
+    /// Keep the weights: long articles weigh more than short ones.
+    None,
+    /// Weights sum to 1.
+    L1,
+    /// Euclidean length 1.
+    L2,
+}
+
+/// How terms become features and features become weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
     /// Word n-grams of order 1 to `ngrams` are features (1 = single words).
     pub ngrams: usize,
     /// Features seen in fewer training documents than this are dropped.
     pub min_df: usize,
+    pub tf: TermFrequency,
+    /// Multiply weights by the smoothed inverse document frequency, ln((1+n)/(1+df)) + 1.
+    pub idf: bool,
+    pub norm: Norm,
 }
 
+/// The defaults are the built-in model's settings, chosen by measurement (README, "Choosing
+/// the defaults"): word bigrams, features in two documents or more, raw counts, unit length.
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
-            ngrams: 1,
-            min_df: 1,
+            ngrams: 2,
+            min_df: 2,
+            tf: TermFrequency::Raw,
+            idf: false,
+            norm: Norm::L2,
         }
     }
+}
+
+/// Smoothed inverse document frequencies, as scikit-learn's `TfidfTransformer` computes them.
+pub fn inverse_document_frequencies(document_frequency: &[u32], documents: usize) -> Vec<f64> {
+    let n = documents as f64;
+    document_frequency
+        .iter()
+        .map(|&df| ((1.0 + n) / (1.0 + f64::from(df))).ln() + 1.0)
+        .collect()
 }
 
 /// The sorted feature terms; an n-gram is its words joined by single spaces.
@@ -112,11 +150,14 @@ impl Vocabulary {
     }
 }
 
-/// Analyzer + feature settings + vocabulary: turns a text into a [`SparseRow`].
+/// Analyzer + feature settings + vocabulary (+ idf): turns a text into a weighted
+/// [`SparseRow`], the same way for training rows and for new texts.
 pub struct Vectorizer {
     analyzer: Analyzer,
     config: FeatureConfig,
     vocabulary: Vocabulary,
+    /// One weight per feature when `config.idf`, else empty.
+    idf: Vec<f64>,
 }
 
 /// Per-thread scratch space for [`Vectorizer::transform`].
@@ -127,11 +168,53 @@ pub struct TransformScratch {
 }
 
 impl Vectorizer {
-    pub fn new(analyzer: Analyzer, config: FeatureConfig, vocabulary: Vocabulary) -> Self {
-        Vectorizer {
+    /// `idf` must hold one weight per feature when `config.idf` is set, and be empty otherwise.
+    pub fn new(
+        analyzer: Analyzer,
+        config: FeatureConfig,
+        vocabulary: Vocabulary,
+        idf: Vec<f64>,
+    ) -> std::result::Result<Self, String> {
+        let expected = if config.idf { vocabulary.len() } else { 0 };
+        if idf.len() != expected {
+            return Err(format!("{} idf weights for {expected} expected", idf.len()));
+        }
+        if idf.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
+            return Err("idf weights out of range".into());
+        }
+        Ok(Vectorizer {
             analyzer,
             config,
             vocabulary,
+            idf,
+        })
+    }
+
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+
+    /// Turns raw counts into weights: term-frequency transform, idf, normalisation.
+    pub fn weigh(&self, row: &mut SparseRow) {
+        if self.config.tf == TermFrequency::Log {
+            for (_, value) in row.iter_mut() {
+                *value = 1.0 + value.ln();
+            }
+        }
+        if self.config.idf {
+            for (feature, value) in row.iter_mut() {
+                *value *= self.idf[*feature as usize];
+            }
+        }
+        let norm = match self.config.norm {
+            Norm::None => return,
+            Norm::L1 => row.iter().map(|(_, v)| v.abs()).sum::<f64>(),
+            Norm::L2 => row.iter().map(|(_, v)| v * v).sum::<f64>().sqrt(),
+        };
+        if norm > 0.0 {
+            for (_, value) in row.iter_mut() {
+                *value /= norm;
+            }
         }
     }
 
@@ -147,9 +230,16 @@ impl Vectorizer {
         &self.vocabulary
     }
 
+    /// The weighted features of `text` (see [`Vectorizer::weigh`]).
+    pub fn transform(&self, text: &str, scratch: &mut TransformScratch) -> SparseRow {
+        let mut row = self.counts(text, scratch);
+        self.weigh(&mut row);
+        row
+    }
+
     /// The counts of `text`'s known features. Words outside the vocabulary still break
     /// n-grams, exactly as they did when the vocabulary was built.
-    pub fn transform(&self, text: &str, scratch: &mut TransformScratch) -> SparseRow {
+    pub fn counts(&self, text: &str, scratch: &mut TransformScratch) -> SparseRow {
         let TransformScratch { cache, ids } = scratch;
         ids.clear();
         let n = self.config.ngrams;
@@ -258,12 +348,21 @@ fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTer
     ChunkTerms { terms, docs }
 }
 
+/// What [`fit_transform`] learns from the training texts.
+pub struct Extraction {
+    pub vocabulary: Vocabulary,
+    /// Raw counts of each text, in input order.
+    pub rows: Vec<SparseRow>,
+    /// Number of texts each feature occurs in.
+    pub document_frequency: Vec<u32>,
+}
+
 /// Builds the vocabulary of `texts` and their count vectors, on the current rayon pool.
 pub fn fit_transform(
     analyzer: &Analyzer,
     config: &FeatureConfig,
     texts: &[&str],
-) -> Result<(Vocabulary, Vec<SparseRow>)> {
+) -> Result<Extraction> {
     if !(1..=MAX_NGRAMS).contains(&config.ngrams) {
         return Err(Error::Params(format!(
             "--ngrams must be between 1 and {MAX_NGRAMS}, not {}",
@@ -321,6 +420,7 @@ pub fn fit_transform(
         final_id[old] = new as u32;
     }
     let terms: Vec<String> = kept.iter().map(|&(_, term)| term.to_string()).collect();
+    let document_frequency: Vec<u32> = kept.iter().map(|&(old, _)| df[old]).collect();
     let vocabulary =
         Vocabulary::from_terms(terms).map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
@@ -338,7 +438,11 @@ pub fn fit_transform(
             row
         })
         .collect();
-    Ok((vocabulary, rows))
+    Ok(Extraction {
+        vocabulary,
+        rows,
+        document_frequency,
+    })
 }
 
 #[cfg(test)]
@@ -371,6 +475,7 @@ mod tests {
         let config = FeatureConfig {
             ngrams: 2,
             min_df: 2,
+            ..FeatureConfig::default()
         };
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -379,10 +484,12 @@ mod tests {
                 .unwrap();
             pool.install(|| fit_transform(&analyzer(), &config, &texts).unwrap())
         };
-        let (vocab1, rows1) = run(1);
-        let (vocab4, rows4) = run(4);
-        assert_eq!(vocab1.terms(), vocab4.terms());
-        assert_eq!(rows1, rows4);
+        let one = run(1);
+        let four = run(4);
+        assert_eq!(one.vocabulary.terms(), four.vocabulary.terms());
+        assert_eq!(one.rows, four.rows);
+        assert_eq!(one.document_frequency, four.document_frequency);
+        let vocab1 = one.vocabulary;
         assert!(vocab1.get("client").is_some());
         assert!(vocab1.get("servic client").is_some());
         // Words seen once are pruned by min_df = 2.
@@ -395,18 +502,52 @@ mod tests {
         let texts = sample_texts();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         for ngrams in 1..=3 {
-            let config = FeatureConfig { ngrams, min_df: 3 };
-            let (vocabulary, rows) = fit_transform(&analyzer(), &config, &texts).unwrap();
-            let vectorizer = Vectorizer::new(analyzer(), config, vocabulary);
+            let config = FeatureConfig {
+                ngrams,
+                min_df: 3,
+                ..FeatureConfig::default()
+            };
+            let extraction = fit_transform(&analyzer(), &config, &texts).unwrap();
+            let vectorizer =
+                Vectorizer::new(analyzer(), config, extraction.vocabulary, Vec::new()).unwrap();
             let mut scratch = TransformScratch::default();
-            for (text, row) in texts.iter().zip(&rows) {
+            for (text, row) in texts.iter().zip(&extraction.rows) {
                 assert_eq!(
-                    &vectorizer.transform(text, &mut scratch),
+                    &vectorizer.counts(text, &mut scratch),
                     row,
                     "ngrams {ngrams}: {text}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn weighting_applies_log_tf_idf_and_norm() {
+        let config = FeatureConfig {
+            tf: TermFrequency::Log,
+            idf: true,
+            norm: Norm::L2,
+            ..FeatureConfig::default()
+        };
+        let idf = inverse_document_frequencies(&[1, 3], 3);
+        assert!((idf[0] - (2.0f64.ln() + 1.0)).abs() < 1e-12 && (idf[1] - 1.0).abs() < 1e-12);
+        let vocabulary = Vocabulary::from_terms(vec!["a".into(), "b".into()]).unwrap();
+        let vectorizer = Vectorizer::new(analyzer(), config, vocabulary, idf.clone()).unwrap();
+        let mut row = vec![(0, 1.0), (1, std::f64::consts::E)];
+        vectorizer.weigh(&mut row);
+        // log tf: 1 and 2; idf; then unit length.
+        let (a, b) = (idf[0], 2.0);
+        let norm = (a * a + b * b).sqrt();
+        assert!((row[0].1 - a / norm).abs() < 1e-12 && (row[1].1 - b / norm).abs() < 1e-12);
+        assert!(
+            Vectorizer::new(
+                analyzer(),
+                vectorizer.config().clone(),
+                vectorizer.vocabulary().clone(),
+                vec![1.0]
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -421,7 +562,7 @@ mod tests {
     fn rejects_unsupported_ngram_order() {
         let config = FeatureConfig {
             ngrams: 4,
-            min_df: 1,
+            ..FeatureConfig::default()
         };
         assert!(fit_transform(&analyzer(), &config, &["texte"]).is_err());
     }

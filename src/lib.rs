@@ -5,6 +5,7 @@
 //! vectors, [`persist`] reads and writes model files. [`input`] reads articles and
 //! [`metrics`] scores predictions.
 
+pub mod crossval;
 pub mod error;
 pub mod features;
 pub mod input;

@@ -19,6 +19,22 @@ pub struct Evaluation {
     pub labels: Vec<String>,
     /// `confusion[truth][predicted]`, indices into `labels`.
     pub confusion: Vec<Vec<usize>>,
+    /// Mean −ln p(true label): how much to trust the probabilities (lower is better; 0 for
+    /// certain and right). `None` when no probabilities were given.
+    pub log_loss: Option<f64>,
+}
+
+/// Probabilities below this count as this, so one confident mistake costs ~34.5, not ∞.
+const LOG_LOSS_FLOOR: f64 = 1e-15;
+
+/// Mean negative log of the probabilities given to the true labels.
+pub fn log_loss(true_label_probabilities: &[f64]) -> f64 {
+    let n = true_label_probabilities.len().max(1) as f64;
+    true_label_probabilities
+        .iter()
+        .map(|p| -p.max(LOG_LOSS_FLOOR).ln())
+        .sum::<f64>()
+        / n
 }
 
 impl Evaluation {
@@ -29,7 +45,17 @@ impl Evaluation {
         for (&t, &p) in truth.iter().zip(predicted) {
             confusion[t][p] += 1;
         }
-        Evaluation { labels, confusion }
+        Evaluation {
+            labels,
+            confusion,
+            log_loss: None,
+        }
+    }
+
+    /// Adds the log-loss of the probabilities the model gave each document's true label.
+    pub fn with_log_loss(mut self, true_label_probabilities: &[f64]) -> Self {
+        self.log_loss = Some(log_loss(true_label_probabilities));
+        self
     }
 
     pub fn total(&self) -> usize {
@@ -104,6 +130,12 @@ mod tests {
         assert!((s[2].precision - 0.5).abs() < 1e-12 && (s[2].recall - 1.0).abs() < 1e-12);
         let f1 = [0.8, 0.5, 2.0 / 3.0];
         assert!((eval.macro_f1() - f1.iter().sum::<f64>() / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_loss_is_mean_negative_log_probability() {
+        assert!((log_loss(&[1.0, 0.5]) - 0.5 * 2f64.ln()).abs() < 1e-12);
+        assert!((log_loss(&[0.0]) - 1e15f64.ln()).abs() < 1e-9);
     }
 
     #[test]

@@ -8,11 +8,14 @@
 //! Scoring adds the log-probabilities of a document's known features: cost ∝ tokens.
 
 use crate::error::{Error, Result};
-use crate::features::{self, FeatureConfig, SparseRow, TransformScratch, Vectorizer, Vocabulary};
+use crate::features::{
+    self, FeatureConfig, Norm, SparseRow, TermFrequency, TransformScratch, Vectorizer, Vocabulary,
+};
 use crate::text::{Analyzer, AnalyzerConfig, Language};
 use linfa::prelude::*;
 use linfa_bayes::{MultinomialNb, MultinomialNbParams};
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -28,11 +31,11 @@ pub struct ClassifierParams {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidClassifierParams(ClassifierParams);
 
-/// Default additive smoothing.
-pub const DEFAULT_ALPHA: f64 = 0.1;
+/// Default additive smoothing (with unit-length documents, a small value is right).
+pub const DEFAULT_ALPHA: f64 = 0.01;
 
 impl ClassifierParams {
-    /// The language's analyzer preset, single words, no pruning, smoothing [`DEFAULT_ALPHA`].
+    /// The language's analyzer preset, [`FeatureConfig::default`], smoothing [`DEFAULT_ALPHA`].
     pub fn new(language: Language) -> Self {
         ClassifierParams {
             analyzer: AnalyzerConfig::preset(language),
@@ -59,6 +62,30 @@ impl ClassifierParams {
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
+    }
+
+    pub fn tf(mut self, tf: TermFrequency) -> Self {
+        self.features.tf = tf;
+        self
+    }
+
+    pub fn idf(mut self, idf: bool) -> Self {
+        self.features.idf = idf;
+        self
+    }
+
+    pub fn norm(mut self, norm: Norm) -> Self {
+        self.features.norm = norm;
+        self
+    }
+
+    /// The settings as they are (also after [`check`](Self::check)).
+    pub fn features(&self) -> &FeatureConfig {
+        &self.features
+    }
+
+    pub fn analyzer_config(&self) -> &AnalyzerConfig {
+        &self.analyzer
     }
 
     pub fn check(self) -> Result<ValidClassifierParams> {
@@ -119,8 +146,8 @@ impl ValidClassifierParams {
 
         let analyzer = Analyzer::new(params.analyzer.clone());
         let text_refs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-        let (vocabulary, rows) = features::fit_transform(&analyzer, &params.features, &text_refs)?;
-        if vocabulary.is_empty() {
+        let extraction = features::fit_transform(&analyzer, &params.features, &text_refs)?;
+        if extraction.vocabulary.is_empty() {
             return Err(Error::Params(
                 "no term is left to learn from: the texts are empty or only stop words and numbers, \
                  or --min-df is too high"
@@ -128,15 +155,23 @@ impl ValidClassifierParams {
             ));
         }
 
-        let classes =
-            fit_multinomial(&rows, &targets, names.len(), vocabulary.len(), params.alpha)?;
-        Classifier::from_parts(
-            Vectorizer::new(analyzer, params.features.clone(), vocabulary),
-            names,
-            params.alpha,
-            classes,
+        let idf = if params.features.idf {
+            features::inverse_document_frequencies(&extraction.document_frequency, texts.len())
+        } else {
+            Vec::new()
+        };
+        let n_features = extraction.vocabulary.len();
+        let vectorizer = Vectorizer::new(
+            analyzer,
+            params.features.clone(),
+            extraction.vocabulary,
+            idf,
         )
-        .map_err(Error::Params)
+        .map_err(Error::Params)?;
+        let mut rows = extraction.rows;
+        rows.par_iter_mut().for_each(|row| vectorizer.weigh(row));
+        let classes = fit_multinomial(&rows, &targets, names.len(), n_features, params.alpha)?;
+        Classifier::from_parts(vectorizer, names, params.alpha, classes).map_err(Error::Params)
     }
 }
 
@@ -361,20 +396,20 @@ pub struct Scorer<'m> {
 pub struct Prediction {
     /// One probability per label, in [`Classifier::labels`] order.
     pub probabilities: Vec<f64>,
-    /// How many of the text's terms the model knows; 0 means the answer is the prior alone.
-    pub known_terms: usize,
+    /// How many distinct features of the model the text has; 0 means the answer is the
+    /// prior alone (an empty text, or no word the model knows).
+    pub known_features: usize,
 }
 
 impl Prediction {
     /// Index and probability of the most probable label (first one on ties).
     pub fn best(&self) -> (usize, f64) {
-        self.probabilities
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |best, (i, p)| {
+        self.probabilities.iter().copied().enumerate().fold(
+            (0, f64::NEG_INFINITY),
+            |best, (i, p)| {
                 if p > best.1 { (i, p) } else { best }
-            })
+            },
+        )
     }
 }
 
@@ -385,7 +420,7 @@ impl Scorer<'_> {
         self.model.predict_proba_row(&row, &mut probabilities);
         Prediction {
             probabilities,
-            known_terms: row.iter().map(|&(_, c)| c as usize).sum(),
+            known_features: row.len(),
         }
     }
 }
@@ -453,6 +488,8 @@ mod tests {
         let (texts, labels) = corpus();
         for alpha in [1.0, 0.1, 0.01] {
             let model = ClassifierParams::new(Language::French)
+                .min_df(1)
+                .norm(Norm::None)
                 .alpha(alpha)
                 .ngrams(2)
                 .check()
@@ -499,9 +536,47 @@ mod tests {
     }
 
     #[test]
+    fn weighted_features_match_linfa_on_the_same_dense_weights() {
+        let (texts, labels) = corpus();
+        let model = ClassifierParams::new(Language::French)
+            .min_df(1)
+            .tf(TermFrequency::Log)
+            .idf(true)
+            .norm(Norm::L2)
+            .alpha(0.05)
+            .check()
+            .unwrap()
+            .fit(&texts, &labels)
+            .unwrap();
+        let y: Array1<usize> = labels
+            .iter()
+            .map(|l| model.labels().iter().position(|m| m == l).unwrap())
+            .collect();
+        let reference = MultinomialNbParams::new()
+            .alpha(0.05)
+            .fit(&Dataset::new(dense(&model, &texts), y))
+            .unwrap();
+        let queries = [
+            "Un coworking et un service client.",
+            "La formation en ligne.",
+        ];
+        let (expected, _) = reference.predict_proba(dense(&model, &queries).view());
+        for (i, query) in queries.iter().enumerate() {
+            for (c, p) in model.predict_proba(query).iter().enumerate() {
+                assert!(
+                    (p - expected[[i, c]]).abs() < 1e-9,
+                    "{query}: {p} vs {}",
+                    expected[[i, c]]
+                );
+            }
+        }
+    }
+
+    #[test]
     fn predicts_the_obvious_theme() {
         let (texts, labels) = corpus();
         let model = ClassifierParams::new(Language::French)
+            .min_df(1)
             .check()
             .unwrap()
             .fit(&texts, &labels)
@@ -510,9 +585,9 @@ mod tests {
             .scorer()
             .predict_proba("Un coworking ouvre des bureaux partagés.");
         assert_eq!(model.labels()[prediction.best().0], "coworking");
-        assert!(prediction.known_terms >= 3);
+        assert!(prediction.known_features >= 3);
         let unknown = model.scorer().predict_proba("zzz qqq");
-        assert_eq!(unknown.known_terms, 0);
+        assert_eq!(unknown.known_features, 0);
     }
 
     #[test]

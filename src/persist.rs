@@ -35,6 +35,7 @@ struct PayloadRef<'a> {
     alpha: f64,
     labels: &'a [String],
     vocabulary: &'a [String],
+    idf: &'a [f64],
     classes: &'a [ClassHistogram],
 }
 
@@ -45,6 +46,7 @@ struct Payload {
     alpha: f64,
     labels: Vec<String>,
     vocabulary: Vec<String>,
+    idf: Vec<f64>,
     classes: Vec<ClassHistogram>,
 }
 
@@ -56,6 +58,7 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
         alpha: model.alpha(),
         labels: model.labels(),
         vocabulary: model.vocabulary().terms(),
+        idf: model.vectorizer().idf(),
         classes: model.classes(),
     };
     let mut bytes = vec![0u8; HEADER_LEN];
@@ -129,7 +132,9 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
         Analyzer::new(payload.analyzer),
         payload.features,
         vocabulary,
-    );
+        payload.idf,
+    )
+    .map_err(|e| fail(format!("idf: {e}")))?;
     Classifier::from_parts(vectorizer, payload.labels, payload.alpha, payload.classes).map_err(fail)
 }
 
@@ -226,6 +231,8 @@ mod tests {
     fn model() -> Classifier {
         ClassifierParams::new(Language::French)
             .ngrams(2)
+            .min_df(1)
+            .idf(true)
             .check()
             .unwrap()
             .fit(
@@ -300,6 +307,7 @@ mod tests {
             alpha: payload.alpha,
             labels: &payload.labels[..1],
             vocabulary: &payload.vocabulary,
+            idf: &payload.idf,
             classes: &payload.classes,
         };
         let body = postcard::to_allocvec(&broken).unwrap();

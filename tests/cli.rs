@@ -195,7 +195,7 @@ fn train_from_label_directories_with_custom_columns() {
     }
     let model = dir.path().join("m.artclass");
     artclass()
-        .args(["train", "--input"])
+        .args(["train", "--min-df", "1", "--input"])
         .arg(dir.path())
         .arg("--output")
         .arg(&model)
@@ -218,6 +218,8 @@ fn train_from_label_directories_with_custom_columns() {
     artclass()
         .args([
             "train",
+            "--min-df",
+            "1",
             "--text-column",
             "body",
             "--label-column",
@@ -449,8 +451,11 @@ fn every_flag_shows_its_default() {
         "[default: text]",
         "[default: label]",
         "[default: fr]",
-        "[default: 1]",
-        "[default: 0.1]",
+        "[default: 2]",
+        "[default: 0.01]",
+        "[default: raw]",
+        "[default: false]",
+        "[default: l2]",
         "[default: ,]",
     ] {
         assert!(
@@ -458,6 +463,8 @@ fn every_flag_shows_its_default() {
             "train --help lacks {default}:\n{train}"
         );
     }
+    assert!(help("eval").contains("[default: off]"), "eval --cv");
+    assert!(help("eval").contains("[default: 42]"), "eval --seed");
     for cmd in ["classify", "score", "eval"] {
         let text = help(cmd);
         assert!(

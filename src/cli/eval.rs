@@ -1,8 +1,10 @@
-//! `artclass eval`: accuracy, macro-F1, per-label scores and confusion matrix.
+//! `artclass eval`: accuracy, macro-F1, per-label scores and confusion matrix, of a model on a
+//! test set, or of training settings by stratified K-fold cross-validation (`--cv K`).
 
-use super::{ModelArg, parse_delimiter, print, stdout, stdout_error};
+use super::{ModelArg, TrainingArgs, parse_delimiter, print, stdout, stdout_error};
+use artclass::crossval::{CrossValidation, cross_validate};
 use artclass::metrics::Evaluation;
-use artclass::{Result, input};
+use artclass::{Classifier, Error, Result, input};
 use rayon::prelude::*;
 use std::io::Write;
 
@@ -10,7 +12,7 @@ use std::io::Write;
 pub struct Args {
     #[command(flatten)]
     model: ModelArg,
-    /// Labelled test set: CSV file with a header (`-` for stdin), or a directory with one
+    /// Labelled articles: CSV file with a header (`-` for stdin), or a directory with one
     /// sub-directory of `.txt` articles per label
     #[arg(long, value_name = "TEST.csv")]
     input: String,
@@ -26,25 +28,72 @@ pub struct Args {
     /// Print one JSON object: accuracy, macro_f1, per_label, labels, confusion
     #[arg(long)]
     json: bool,
+    /// Instead of testing a model, cross-validate the training settings below on --input with
+    /// K stratified folds [default: off]
+    #[arg(long, value_name = "K", conflicts_with = "model")]
+    cv: Option<usize>,
+    /// Seed of the fold assignment for --cv
+    #[arg(long, value_name = "N", default_value_t = 42)]
+    seed: u64,
+    #[command(flatten)]
+    training: TrainingArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let model = args.model.load()?;
-    let data = input::read_labeled(
-        &args.input,
-        &args.text_column,
-        &args.label_column,
-        args.delimiter,
-    )?;
-    let predicted: Vec<usize> = data
+    let read = || {
+        input::read_labeled(
+            &args.input,
+            &args.text_column,
+            &args.label_column,
+            args.delimiter,
+        )
+    };
+    let text = match args.cv {
+        Some(k) => {
+            let params = args.training.params()?;
+            let data = read()?;
+            let cv = cross_validate(&params, &data.texts, &data.labels, k, args.seed)?;
+            if args.json {
+                cv_json(&cv, k, args.seed)
+            } else {
+                cv_table(&cv, k, args.seed)
+            }
+        }
+        None => {
+            // The model first: a bad --model fails before a large input is read.
+            let model = args.model.load()?;
+            let evaluation = evaluate_model(&model, &read()?)?;
+            if args.json {
+                render_json(&evaluation)
+            } else {
+                render_table(&evaluation)
+            }
+        }
+    };
+    let mut out = stdout();
+    print(&mut out, &text)?;
+    out.flush().map_err(stdout_error)
+}
+
+fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Evaluation> {
+    let scored: Vec<(usize, f64)> = data
         .texts
         .par_iter()
+        .zip(&data.labels)
         .map_init(
             || model.scorer(),
-            |scorer, text| scorer.predict_proba(text).best().0,
+            |scorer, (text, label)| {
+                let prediction = scorer.predict_proba(text);
+                let p_true = model
+                    .labels()
+                    .iter()
+                    .position(|l| l == label)
+                    .map_or(0.0, |c| prediction.probabilities[c]);
+                (prediction.best().0, p_true)
+            },
         )
         .collect();
-
+    let (predicted, p_true): (Vec<usize>, Vec<f64>) = scored.into_iter().unzip();
     // True labels the model does not know still count, as errors, after the model's labels.
     let mut labels: Vec<String> = model.labels().to_vec();
     let mut unknown: Vec<&String> = data.labels.iter().filter(|l| !labels.contains(l)).collect();
@@ -54,30 +103,79 @@ pub fn run(args: Args) -> Result<()> {
     let truth: Vec<usize> = data
         .labels
         .iter()
-        .map(|l| labels.iter().position(|m| m == l).unwrap_or(0))
-        .collect();
-    let evaluation = Evaluation::new(labels, &truth, &predicted);
-
-    let mut out = stdout();
-    let text = if args.json {
-        render_json(&evaluation)
-    } else {
-        render_table(&evaluation)
-    };
-    print(&mut out, &text)?;
-    out.flush().map_err(stdout_error)
+        .map(|l| {
+            labels
+                .iter()
+                .position(|m| m == l)
+                .ok_or_else(|| Error::Params(format!("label {l}")))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))
 }
 
-fn render_json(evaluation: &Evaluation) -> String {
-    let object = serde_json::json!({
+fn evaluation_json(evaluation: &Evaluation) -> serde_json::Map<String, serde_json::Value> {
+    let serde_json::Value::Object(map) = serde_json::json!({
         "documents": evaluation.total(),
         "accuracy": evaluation.accuracy(),
         "macro_f1": evaluation.macro_f1(),
+        "log_loss": evaluation.log_loss,
         "per_label": evaluation.per_label(),
         "labels": evaluation.labels,
         "confusion": evaluation.confusion,
-    });
-    format!("{object}\n")
+    }) else {
+        unreachable!("json! of an object literal is an object")
+    };
+    map
+}
+
+fn render_json(evaluation: &Evaluation) -> String {
+    format!(
+        "{}\n",
+        serde_json::Value::Object(evaluation_json(evaluation))
+    )
+}
+
+fn cv_json(cv: &CrossValidation, k: usize, seed: u64) -> String {
+    let (accuracy, accuracy_std) = cv.mean_std(Evaluation::accuracy);
+    let (macro_f1, macro_f1_std) = cv.mean_std(Evaluation::macro_f1);
+    let mut map = evaluation_json(&cv.pooled);
+    map.insert("folds".into(), k.into());
+    map.insert("seed".into(), seed.into());
+    map.insert("accuracy".into(), accuracy.into());
+    map.insert("accuracy_std".into(), accuracy_std.into());
+    map.insert("macro_f1".into(), macro_f1.into());
+    map.insert("macro_f1_std".into(), macro_f1_std.into());
+    map.insert(
+        "per_fold".into(),
+        cv.folds
+            .iter()
+            .map(|f| serde_json::json!({"documents": f.total(), "accuracy": f.accuracy(), "macro_f1": f.macro_f1()}))
+            .collect(),
+    );
+    format!("{}\n", serde_json::Value::Object(map))
+}
+
+fn cv_table(cv: &CrossValidation, k: usize, seed: u64) -> String {
+    let (accuracy, accuracy_std) = cv.mean_std(Evaluation::accuracy);
+    let (macro_f1, macro_f1_std) = cv.mean_std(Evaluation::macro_f1);
+    let mut s = format!(
+        "{k}-fold stratified cross-validation (seed {seed}) on {} documents\n\
+         accuracy {accuracy:.4} ± {accuracy_std:.4}   macro-F1 {macro_f1:.4} ± {macro_f1_std:.4}\n\n\
+         fold  documents  accuracy  macro-F1\n",
+        cv.pooled.total()
+    );
+    for (i, fold) in cv.folds.iter().enumerate() {
+        s.push_str(&format!(
+            "{:>4}  {:>9}  {:>8.4}  {:>8.4}\n",
+            i + 1,
+            fold.total(),
+            fold.accuracy(),
+            fold.macro_f1()
+        ));
+    }
+    s.push_str("\nout-of-fold predictions, all folds together:\n");
+    s.push_str(&render_table(&cv.pooled));
+    s
 }
 
 fn render_table(evaluation: &Evaluation) -> String {
@@ -89,11 +187,15 @@ fn render_table(evaluation: &Evaluation) -> String {
         .unwrap_or(5)
         .max(5);
     let mut s = format!(
-        "documents {}   accuracy {:.4}   macro-F1 {:.4}\n\n",
+        "documents {}   accuracy {:.4}   macro-F1 {:.4}",
         evaluation.total(),
         evaluation.accuracy(),
         evaluation.macro_f1()
     );
+    if let Some(log_loss) = evaluation.log_loss {
+        s.push_str(&format!("   log-loss {log_loss:.4}"));
+    }
+    s.push_str("\n\n");
     s.push_str(&format!(
         "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}\n",
         "label", "precision", "recall", "f1", "support"

@@ -5,7 +5,9 @@ mod eval;
 mod score;
 mod train;
 
-use artclass::{Classifier, Error, Result};
+use artclass::features::{FeatureConfig, Norm, TermFrequency};
+use artclass::model::DEFAULT_ALPHA;
+use artclass::{Classifier, ClassifierParams, Error, Language, Result, ValidClassifierParams};
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -70,6 +72,45 @@ impl ModelArg {
             Some(path) => artclass::persist::load(path),
             None => artclass::default_model(),
         }
+    }
+}
+
+/// Training settings, shared by `train` and `eval --cv`.
+#[derive(clap::Args)]
+struct TrainingArgs {
+    /// Analyzer language: stop words, elisions and stemmer
+    #[arg(long, value_enum, default_value_t = Language::French)]
+    lang: Language,
+    /// Use word n-grams of order 1 to N as features
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().ngrams)]
+    ngrams: usize,
+    /// Drop features found in fewer than N training documents
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df)]
+    min_df: usize,
+    /// Term-frequency weighting: raw counts, or 1 + ln(count)
+    #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().tf)]
+    tf: TermFrequency,
+    /// Multiply by inverse document frequency
+    #[arg(long, value_name = "BOOL", default_value_t = FeatureConfig::default().idf, action = clap::ArgAction::Set)]
+    idf: bool,
+    /// Normalise each document's weights to length 1 (l2) or sum 1 (l1)
+    #[arg(long, value_enum, value_name = "NORM", default_value_t = FeatureConfig::default().norm)]
+    norm: Norm,
+    /// Additive (Laplace/Lidstone) smoothing of the naive Bayes model
+    #[arg(long, value_name = "A", default_value_t = DEFAULT_ALPHA)]
+    alpha: f64,
+}
+
+impl TrainingArgs {
+    fn params(&self) -> Result<ValidClassifierParams> {
+        ClassifierParams::new(self.lang)
+            .ngrams(self.ngrams)
+            .min_df(self.min_df)
+            .tf(self.tf)
+            .idf(self.idf)
+            .norm(self.norm)
+            .alpha(self.alpha)
+            .check()
     }
 }
 

@@ -1,9 +1,7 @@
 //! `artclass train`: fit a model and write it atomically.
 
-use super::{parse_delimiter, print, stdout, stdout_error};
-use artclass::features::FeatureConfig;
-use artclass::model::DEFAULT_ALPHA;
-use artclass::{ClassifierParams, Language, Result, input, persist};
+use super::{TrainingArgs, parse_delimiter, print, stdout, stdout_error};
+use artclass::{Result, input, persist};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,27 +24,13 @@ pub struct Args {
     /// CSV field delimiter (one character, or `tab`)
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     delimiter: u8,
-    /// Analyzer language: stop words, elisions and stemmer
-    #[arg(long, value_enum, default_value_t = Language::French)]
-    lang: Language,
-    /// Use word n-grams of order 1 to N as features
-    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().ngrams)]
-    ngrams: usize,
-    /// Drop features found in fewer than N training documents
-    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df)]
-    min_df: usize,
-    /// Additive (Laplace/Lidstone) smoothing of the naive Bayes model
-    #[arg(long, value_name = "A", default_value_t = DEFAULT_ALPHA)]
-    alpha: f64,
+    #[command(flatten)]
+    training: TrainingArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let params = ClassifierParams::new(args.lang)
-        .ngrams(args.ngrams)
-        .min_df(args.min_df)
-        .alpha(args.alpha)
-        .check()?;
+    let params = args.training.params()?;
     let data = input::read_labeled(
         &args.input,
         &args.text_column,
@@ -76,13 +60,17 @@ pub fn run(args: Args) -> Result<()> {
     for (label, class) in model.labels().iter().zip(model.classes()) {
         summary.push_str(&format!("{label:<width$}  {:>9}\n", class.class_count));
     }
+    let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary: {} features (lang {}, ngrams {}, min-df {}), alpha {}\nmodel written to {}\n",
+        "vocabulary: {} features (lang {}, ngrams {}, min-df {}, tf {}, idf {}, norm {}), alpha {}\nmodel written to {}\n",
         model.vocabulary().len(),
-        args.lang,
-        args.ngrams,
-        args.min_df,
-        args.alpha,
+        model.analyzer_config().language,
+        features.ngrams,
+        features.min_df,
+        format!("{:?}", features.tf).to_lowercase(),
+        features.idf,
+        format!("{:?}", features.norm).to_lowercase(),
+        model.alpha(),
         args.output.display()
     ));
     print(&mut out, &summary)?;
