@@ -79,3 +79,43 @@ fn seed_pages_get_one_of_their_main_themes() {
         );
     }
 }
+
+/// Real pages wrap an article in menus, cookie banners, share links, other headlines and
+/// reader comments. The built-in model must still file the article under its own theme.
+/// (Runs everywhere: the page is written here, not read from ../shared.)
+#[test]
+fn page_boilerplate_does_not_change_the_theme() {
+    let menu = "Accueil | Actualités | Économie | Emploi | Sport | Météo | Contact | Se connecter\n\
+        Nous utilisons des cookies pour améliorer votre expérience. Accepter | Refuser | Paramétrer\n\
+        Publié le 14/02/2023 à 08h12 – Mis à jour le 15/02/2023\n";
+    let footer = "\nPartager sur Facebook Twitter LinkedIn WhatsApp | Imprimer | Envoyer par e-mail\n\
+        À lire aussi : Municipales : la liste d’union dévoile son programme ; Rugby : le club \
+        s’impose à domicile ; Alerte orange aux orages sur le département.\n\
+        3 commentaires\n\
+        Marco_69, le 14/02/2023 : Enfin une bonne nouvelle pour la ville !\n\
+        Sylvie B., le 14/02/2023 : Et le parking, on en parle ?\n\
+        Inscrivez-vous à notre newsletter. Mentions légales | Plan du site | © Le Journal\n";
+    let articles = [
+        ("coworking", ARTICLE_COWORKING),
+        ("customer_relation", ARTICLE_CUSTOMER),
+        (
+            "training",
+            "Le centre de formation lance une session certifiante pour les demandeurs \
+             d’emploi : douze semaines de cours, un stage en entreprise, un financement par le \
+             CPF ou la Région, et un titre professionnel inscrit au RNCP à la clé.",
+        ),
+        (
+            "ecommerce",
+            "La boutique en ligne a doublé ses commandes : paiement fractionné, livraison en \
+             point relais sous 48 heures, retours gratuits et un taux de conversion en hausse \
+             sur mobile depuis la refonte des fiches produits.",
+        ),
+    ];
+    for (theme, article) in articles {
+        let page = format!("{menu}{article}{footer}");
+        let output = artclass().args(["classify", "--json"]).write_stdin(page).output().unwrap();
+        assert!(output.status.success());
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(value["label"], theme, "{value}");
+    }
+}
