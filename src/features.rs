@@ -73,80 +73,141 @@ pub fn inverse_document_frequencies(document_frequency: &[u32], documents: usize
         .collect()
 }
 
-/// The sorted feature terms; an n-gram is its words joined by single spaces.
-#[derive(Debug, Clone)]
+/// An n-gram as the ids of its words, padded with [`NO_WORD`].
+pub type NgramKey = [u32; MAX_NGRAMS];
+
+/// Padding of [`NgramKey`]s shorter than [`MAX_NGRAMS`].
+pub const NO_WORD: u32 = u32::MAX;
+
+/// The features: sorted words (ids `0..words`), then sorted n-grams of those words. N-grams
+/// are stored as word ids, never as strings: compact on disk and in memory, and looked up
+/// during scoring without building a string.
+#[derive(Clone)]
 pub struct Vocabulary {
-    terms: Vec<String>,
-    unigrams: FxHashMap<String, u32>,
-    ngrams: FxHashMap<Box<[u32]>, u32>,
+    words: Vec<String>,
+    ngrams: Vec<NgramKey>,
+    /// Word → id, keyed by the strings in `words` (no second copy of them).
+    word_index: hashbrown::HashTable<u32>,
+    ngram_index: FxHashMap<NgramKey, u32>,
+}
+
+impl std::fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vocabulary")
+            .field("words", &self.words.len())
+            .field("ngrams", &self.ngrams.len())
+            .finish()
+    }
+}
+
+fn hash_word(word: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(word)
 }
 
 impl Vocabulary {
-    /// Builds the lookup tables, checking the invariants scoring relies on: terms sorted and
-    /// unique, and every word of an n-gram present as a feature itself.
-    pub fn from_terms(terms: Vec<String>) -> std::result::Result<Self, String> {
-        if terms.len() >= u32::MAX as usize {
-            return Err(format!("{} terms is more than supported", terms.len()));
-        }
-        if let Some(pair) = terms.windows(2).find(|pair| pair[0] >= pair[1]) {
+    /// Builds the lookup tables, checking the invariants scoring relies on: words sorted,
+    /// unique and without spaces; n-grams sorted, unique, of 2 to [`MAX_NGRAMS`] known words.
+    pub fn new(words: Vec<String>, ngrams: Vec<NgramKey>) -> std::result::Result<Self, String> {
+        if words.len() + ngrams.len() >= u32::MAX as usize {
             return Err(format!(
-                "terms not sorted and unique near {:?} / {:?}",
+                "{} features is more than supported",
+                words.len() + ngrams.len()
+            ));
+        }
+        if let Some(pair) = words.windows(2).find(|pair| pair[0] >= pair[1]) {
+            return Err(format!(
+                "words not sorted and unique near {:?} / {:?}",
                 pair[0], pair[1]
             ));
         }
-        let mut unigrams = FxHashMap::default();
-        for (id, term) in terms.iter().enumerate() {
-            if term.is_empty() {
-                return Err("empty term".into());
-            }
-            if !term.contains(' ') {
-                unigrams.insert(term.clone(), id as u32);
+        if let Some(word) = words.iter().find(|w| w.is_empty() || w.contains(' ')) {
+            return Err(format!("invalid word {word:?}"));
+        }
+        if ngrams.windows(2).any(|pair| pair[0] >= pair[1]) {
+            return Err("n-grams not sorted and unique".into());
+        }
+        let n_words = words.len() as u32;
+        for key in &ngrams {
+            let order = key.iter().take_while(|&&w| w != NO_WORD).count();
+            if order < 2
+                || key[order..].iter().any(|&w| w != NO_WORD)
+                || key[..order].iter().any(|&w| w >= n_words)
+            {
+                return Err(format!("invalid n-gram {key:?}"));
             }
         }
-        let mut ngrams = FxHashMap::default();
-        for (id, term) in terms.iter().enumerate() {
-            if !term.contains(' ') {
-                continue;
-            }
-            let words: Option<Box<[u32]>> =
-                term.split(' ').map(|w| unigrams.get(w).copied()).collect();
-            match words {
-                Some(words) if words.len() <= MAX_NGRAMS => {
-                    ngrams.insert(words, id as u32);
-                }
-                _ => return Err(format!("n-gram {term:?} has a word that is not a feature")),
-            }
+        let mut word_index = hashbrown::HashTable::with_capacity(words.len());
+        for (id, word) in words.iter().enumerate() {
+            word_index.insert_unique(hash_word(word), id as u32, |&i| {
+                hash_word(&words[i as usize])
+            });
+        }
+        let mut ngram_index = FxHashMap::with_capacity_and_hasher(ngrams.len(), Default::default());
+        for (i, key) in ngrams.iter().enumerate() {
+            ngram_index.insert(*key, n_words + i as u32);
         }
         Ok(Vocabulary {
-            terms,
-            unigrams,
+            words,
             ngrams,
+            word_index,
+            ngram_index,
         })
     }
 
-    pub fn terms(&self) -> &[String] {
-        &self.terms
+    /// The single-word features, sorted; their ids are their positions.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// The n-gram features as word ids, sorted; their ids follow the words'.
+    pub fn ngrams(&self) -> &[NgramKey] {
+        &self.ngrams
     }
 
     pub fn len(&self) -> usize {
-        self.terms.len()
+        self.words.len() + self.ngrams.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.len() == 0
     }
 
-    /// The feature id of a term (`"client"`, `"servic client"`).
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.word_index
+            .find(hash_word(word), |&id| self.words[id as usize] == word)
+            .copied()
+    }
+
+    pub fn ngram_id(&self, key: &NgramKey) -> Option<u32> {
+        self.ngram_index.get(key).copied()
+    }
+
+    /// The feature id of a term (`"client"`, or an n-gram `"servic client"`).
     pub fn get(&self, term: &str) -> Option<u32> {
-        if term.contains(' ') {
-            let words: Option<Vec<u32>> = term
-                .split(' ')
-                .map(|w| self.unigrams.get(w).copied())
-                .collect();
-            words.and_then(|w| self.ngrams.get(w.as_slice()).copied())
-        } else {
-            self.unigrams.get(term).copied()
+        if !term.contains(' ') {
+            return self.word_id(term);
         }
+        let mut key = [NO_WORD; MAX_NGRAMS];
+        for (i, word) in term.split(' ').enumerate() {
+            *key.get_mut(i)? = self.word_id(word)?;
+        }
+        self.ngram_id(&key)
+    }
+
+    /// The text of a feature: a word, or an n-gram's words joined by spaces.
+    pub fn term(&self, id: u32) -> Option<String> {
+        let id = id as usize;
+        if id < self.words.len() {
+            return Some(self.words[id].clone());
+        }
+        let key = self.ngrams.get(id - self.words.len())?;
+        let words: Vec<&str> = key
+            .iter()
+            .take_while(|&&w| w != NO_WORD)
+            .map(|&w| self.words[w as usize].as_str())
+            .collect();
+        Some(words.join(" "))
     }
 }
 
@@ -249,7 +310,7 @@ impl Vectorizer {
         self.analyzer.for_each_word(
             text,
             cache,
-            |term| vocabulary.unigrams.get(term).copied(),
+            |term| vocabulary.word_id(term),
             |word| {
                 if let Some(id) = word {
                     ids.push(id);
@@ -259,10 +320,12 @@ impl Vectorizer {
                     window[MAX_NGRAMS - 1] = word;
                     seen += 1;
                     for order in 2..=n.min(seen) {
+                        let mut key = [NO_WORD; MAX_NGRAMS];
                         let gram = &window[MAX_NGRAMS - order..];
-                        let key: Option<Vec<u32>> = gram.iter().copied().collect();
-                        if let Some(id) =
-                            key.and_then(|k| vocabulary.ngrams.get(k.as_slice()).copied())
+                        if gram.iter().zip(key.iter_mut()).all(|(w, k)| {
+                            *k = w.unwrap_or(NO_WORD);
+                            w.is_some()
+                        }) && let Some(id) = vocabulary.ngram_id(&key)
                         {
                             ids.push(id);
                         }
@@ -290,49 +353,50 @@ fn count_sorted(ids: &mut [u32]) -> SparseRow {
 /// Documents per parallel work unit: large enough that each chunk's word cache pays off.
 const CHUNK_DOCS: usize = 256;
 
-/// One chunk's extraction: its own term table and, per document, (local term, count).
+/// Marks a chunk-local term id as an n-gram id (else a word id).
+const NGRAM_BIT: u32 = 1 << 31;
+
+/// One chunk's extraction: its own word and n-gram tables and, per document, (local term,
+/// count) where n-gram terms carry [`NGRAM_BIT`].
 struct ChunkTerms {
-    terms: Vec<Box<str>>,
+    words: Vec<Box<str>>,
+    ngrams: Vec<NgramKey>,
     docs: Vec<Vec<(u32, u32)>>,
 }
 
 fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTerms {
-    let mut terms: Vec<Box<str>> = Vec::new();
-    let mut index: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut intern = |term: &str, terms: &mut Vec<Box<str>>| -> u32 {
-        if let Some(&id) = index.get(term) {
-            return id;
-        }
-        let id = terms.len() as u32;
-        terms.push(term.into());
-        index.insert(term.into(), id);
-        id
-    };
+    let mut words: Vec<Box<str>> = Vec::new();
+    let mut word_index: FxHashMap<Box<str>, u32> = FxHashMap::default();
+    let mut gram_keys: Vec<NgramKey> = Vec::new();
+    let mut gram_index: FxHashMap<NgramKey, u32> = FxHashMap::default();
     let mut cache: WordCache<u32> = WordCache::new();
     let mut docs = Vec::with_capacity(texts.len());
-    let mut words: Vec<u32> = Vec::new();
+    let mut sequence: Vec<u32> = Vec::new();
     let mut ids: Vec<u32> = Vec::new();
-    let mut gram = String::new();
     for text in texts {
-        words.clear();
+        sequence.clear();
         analyzer.for_each_word(
             text,
             &mut cache,
-            |term| intern(term, &mut terms),
-            |id| words.push(id),
+            |term| {
+                *word_index.entry(term.into()).or_insert_with(|| {
+                    words.push(term.into());
+                    (words.len() - 1) as u32
+                })
+            },
+            |id| sequence.push(id),
         );
         ids.clear();
-        ids.extend_from_slice(&words);
+        ids.extend_from_slice(&sequence);
         for order in 2..=ngrams {
-            for window in words.windows(order) {
-                gram.clear();
-                for (i, &w) in window.iter().enumerate() {
-                    if i > 0 {
-                        gram.push(' ');
-                    }
-                    gram.push_str(&terms[w as usize]);
-                }
-                ids.push(intern(&gram, &mut terms));
+            for window in sequence.windows(order) {
+                let mut key = [NO_WORD; MAX_NGRAMS];
+                key[..order].copy_from_slice(window);
+                let id = *gram_index.entry(key).or_insert_with(|| {
+                    gram_keys.push(key);
+                    (gram_keys.len() - 1) as u32
+                });
+                ids.push(id | NGRAM_BIT);
             }
         }
         ids.sort_unstable();
@@ -345,7 +409,11 @@ fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTer
         }
         docs.push(doc);
     }
-    ChunkTerms { terms, docs }
+    ChunkTerms {
+        words,
+        ngrams: gram_keys,
+        docs,
+    }
 }
 
 /// What [`fit_transform`] learns from the training texts.
@@ -374,55 +442,108 @@ pub fn fit_transform(
         .map(|chunk| extract_chunk(analyzer, config.ngrams, chunk))
         .collect();
 
-    // Serial merge in input order: global ids and document frequencies.
-    let mut index: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut global_terms: Vec<Box<str>> = Vec::new();
-    let mut df: Vec<u32> = Vec::new();
+    // Serial merge in input order: global ids (first seen first) and document frequencies.
+    let mut word_index: FxHashMap<Box<str>, u32> = FxHashMap::default();
+    let mut words: Vec<Box<str>> = Vec::new();
+    let mut word_df: Vec<u32> = Vec::new();
+    let mut gram_index: FxHashMap<NgramKey, u32> = FxHashMap::default();
+    let mut grams: Vec<NgramKey> = Vec::new();
+    let mut gram_df: Vec<u32> = Vec::new();
     let mut docs: Vec<Vec<(u32, u32)>> = Vec::with_capacity(texts.len());
     for chunk in chunks {
-        let remap: Vec<u32> = chunk
-            .terms
+        let word_map: Vec<u32> = chunk
+            .words
             .into_iter()
-            .map(|term| {
-                *index.entry(term.clone()).or_insert_with(|| {
-                    global_terms.push(term);
-                    df.push(0);
-                    (global_terms.len() - 1) as u32
+            .map(|word| match word_index.get(&word) {
+                Some(&id) => id,
+                None => {
+                    let id = words.len() as u32;
+                    word_index.insert(word.clone(), id);
+                    words.push(word);
+                    word_df.push(0);
+                    id
+                }
+            })
+            .collect();
+        let gram_map: Vec<u32> = chunk
+            .ngrams
+            .into_iter()
+            .map(|local| {
+                let key = local.map(|w| {
+                    if w == NO_WORD {
+                        NO_WORD
+                    } else {
+                        word_map[w as usize]
+                    }
+                });
+                *gram_index.entry(key).or_insert_with(|| {
+                    grams.push(key);
+                    gram_df.push(0);
+                    (grams.len() - 1) as u32
                 })
             })
             .collect();
         for doc in chunk.docs {
             let doc: Vec<(u32, u32)> = doc
                 .into_iter()
-                .map(|(id, c)| (remap[id as usize], c))
+                .map(|(id, count)| {
+                    let global = if id & NGRAM_BIT != 0 {
+                        let g = gram_map[(id & !NGRAM_BIT) as usize];
+                        gram_df[g as usize] += 1;
+                        g | NGRAM_BIT
+                    } else {
+                        let w = word_map[id as usize];
+                        word_df[w as usize] += 1;
+                        w
+                    };
+                    (global, count)
+                })
                 .collect();
-            for &(id, _) in &doc {
-                df[id as usize] += 1;
-            }
             docs.push(doc);
         }
     }
 
-    // Prune rare terms; an n-gram survives only with all its words.
+    // Prune rare features; an n-gram survives only with all its words. Then sort: words by
+    // text, n-grams by their (final) word ids, so ids do not depend on input order or threads.
     let min_df = config.min_df.max(1) as u32;
-    let kept_word = |term: &str| index.get(term).is_some_and(|&id| df[id as usize] >= min_df);
-    let mut kept: Vec<(usize, &str)> = global_terms
-        .iter()
-        .enumerate()
-        .filter(|(id, term)| {
-            df[*id] >= min_df && (!term.contains(' ') || term.split(' ').all(kept_word))
-        })
-        .map(|(id, term)| (id, &**term))
+    let mut kept_words: Vec<u32> = (0..words.len() as u32)
+        .filter(|&w| word_df[w as usize] >= min_df)
         .collect();
-    kept.sort_unstable_by(|a, b| a.1.cmp(b.1));
-    let mut final_id = vec![u32::MAX; global_terms.len()];
-    for (new, &(old, _)) in kept.iter().enumerate() {
-        final_id[old] = new as u32;
+    kept_words.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
+    let mut word_final = vec![NO_WORD; words.len()];
+    for (new, &old) in kept_words.iter().enumerate() {
+        word_final[old as usize] = new as u32;
     }
-    let terms: Vec<String> = kept.iter().map(|&(_, term)| term.to_string()).collect();
-    let document_frequency: Vec<u32> = kept.iter().map(|&(old, _)| df[old]).collect();
-    let vocabulary =
-        Vocabulary::from_terms(terms).map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
+    let mut kept_grams: Vec<(NgramKey, u32)> = (0..grams.len())
+        .filter(|&g| gram_df[g] >= min_df)
+        .filter_map(|g| {
+            let mut key = grams[g];
+            for w in key.iter_mut().filter(|w| **w != NO_WORD) {
+                *w = word_final[*w as usize];
+                if *w == NO_WORD {
+                    return None;
+                }
+            }
+            Some((key, g as u32))
+        })
+        .collect();
+    kept_grams.sort_unstable();
+    let n_words = kept_words.len() as u32;
+    let mut gram_final = vec![NO_WORD; grams.len()];
+    for (new, &(_, old)) in kept_grams.iter().enumerate() {
+        gram_final[old as usize] = n_words + new as u32;
+    }
+    let mut document_frequency: Vec<u32> =
+        kept_words.iter().map(|&w| word_df[w as usize]).collect();
+    document_frequency.extend(kept_grams.iter().map(|&(_, g)| gram_df[g as usize]));
+    let vocabulary = Vocabulary::new(
+        kept_words
+            .iter()
+            .map(|&w| words[w as usize].to_string())
+            .collect(),
+        kept_grams.iter().map(|&(key, _)| key).collect(),
+    )
+    .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
     let rows = docs
         .into_par_iter()
@@ -430,8 +551,12 @@ pub fn fit_transform(
             let mut row: SparseRow = doc
                 .into_iter()
                 .filter_map(|(id, count)| {
-                    let id = final_id[id as usize];
-                    (id != u32::MAX).then_some((id, f64::from(count)))
+                    let id = if id & NGRAM_BIT != 0 {
+                        gram_final[(id & !NGRAM_BIT) as usize]
+                    } else {
+                        word_final[id as usize]
+                    };
+                    (id != NO_WORD).then_some((id, f64::from(count)))
                 })
                 .collect();
             row.sort_unstable_by_key(|&(id, _)| id);
@@ -486,7 +611,8 @@ mod tests {
         };
         let one = run(1);
         let four = run(4);
-        assert_eq!(one.vocabulary.terms(), four.vocabulary.terms());
+        assert_eq!(one.vocabulary.words(), four.vocabulary.words());
+        assert_eq!(one.vocabulary.ngrams(), four.vocabulary.ngrams());
         assert_eq!(one.rows, four.rows);
         assert_eq!(one.document_frequency, four.document_frequency);
         let vocab1 = one.vocabulary;
@@ -531,7 +657,7 @@ mod tests {
         };
         let idf = inverse_document_frequencies(&[1, 3], 3);
         assert!((idf[0] - (2.0f64.ln() + 1.0)).abs() < 1e-12 && (idf[1] - 1.0).abs() < 1e-12);
-        let vocabulary = Vocabulary::from_terms(vec!["a".into(), "b".into()]).unwrap();
+        let vocabulary = Vocabulary::new(vec!["a".into(), "b".into()], Vec::new()).unwrap();
         let vectorizer = Vectorizer::new(analyzer(), config, vocabulary, idf.clone()).unwrap();
         let mut row = vec![(0, 1.0), (1, std::f64::consts::E)];
         vectorizer.weigh(&mut row);
@@ -552,10 +678,19 @@ mod tests {
 
     #[test]
     fn vocabulary_rejects_broken_term_lists() {
-        assert!(Vocabulary::from_terms(vec!["b".into(), "a".into()]).is_err());
-        assert!(Vocabulary::from_terms(vec!["a".into(), "a".into()]).is_err());
-        assert!(Vocabulary::from_terms(vec!["a".into(), "a b".into()]).is_err());
-        assert!(Vocabulary::from_terms(vec!["a".into(), "a b".into(), "b".into()]).is_ok());
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let gram = |a: u32, b: u32| [a, b, NO_WORD];
+        assert!(Vocabulary::new(words(&["b", "a"]), vec![]).is_err());
+        assert!(Vocabulary::new(words(&["a", "a"]), vec![]).is_err());
+        assert!(Vocabulary::new(words(&["a b"]), vec![]).is_err());
+        assert!(Vocabulary::new(words(&["a"]), vec![gram(0, 1)]).is_err());
+        assert!(Vocabulary::new(words(&["a", "b"]), vec![gram(1, 0), gram(0, 1)]).is_err());
+        assert!(Vocabulary::new(words(&["a", "b"]), vec![[0, NO_WORD, 1]]).is_err());
+        let ok = Vocabulary::new(words(&["a", "b"]), vec![gram(0, 1), gram(1, 1)]).unwrap();
+        assert_eq!(ok.get("a b"), Some(2));
+        assert_eq!(ok.get("b b"), Some(3));
+        assert_eq!(ok.get("b a"), None);
+        assert_eq!(ok.term(3).as_deref(), Some("b b"));
     }
 
     #[test]

@@ -26,8 +26,28 @@ pub fn display_name(path: &str) -> String {
 
 /// A CSV reader over a file or stdin that knows its name and header.
 pub struct CsvInput {
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    records: CsvRecords,
     columns: Columns,
+}
+
+/// The record-reading half of a [`CsvInput`], which can move to a reader thread.
+pub struct CsvRecords {
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    name: String,
+}
+
+impl CsvRecords {
+    /// Reads the next record into `record`; false at end of input.
+    pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
+        self.reader
+            .read_byte_record(record)
+            .map_err(|e| csv_error(&self.name, e))
+    }
+
+    /// Bytes of input consumed so far.
+    pub fn byte_offset(&self) -> u64 {
+        self.reader.position().byte()
+    }
 }
 
 /// A CSV source's name and header: enough to decode fields and name lines in errors, and
@@ -38,7 +58,14 @@ pub struct Columns {
 }
 
 impl CsvInput {
+    /// Opens a CSV file (`-` for stdin) whose rows must all have the header's field count.
     pub fn open(path: &str, delimiter: u8) -> Result<Self> {
+        Self::open_with(path, delimiter, false)
+    }
+
+    /// Opens a CSV file; with `flexible`, rows of another length are returned, not refused,
+    /// for the caller to check.
+    pub fn open_with(path: &str, delimiter: u8, flexible: bool) -> Result<Self> {
         let name = display_name(path);
         let source: Box<dyn Read + Send> = if path == "-" {
             Box::new(io::stdin())
@@ -52,7 +79,7 @@ impl CsvInput {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
-            .flexible(false)
+            .flexible(flexible)
             .from_reader(source);
         let headers = reader
             .byte_headers()
@@ -68,9 +95,17 @@ impl CsvInput {
             ));
         }
         Ok(CsvInput {
-            reader,
+            records: CsvRecords {
+                reader,
+                name: name.clone(),
+            },
             columns: Columns { name, headers },
         })
+    }
+
+    /// The reader and the header, apart.
+    pub fn into_parts(self) -> (CsvRecords, Columns) {
+        (self.records, self.columns)
     }
 
     pub fn columns(&self) -> &Columns {
@@ -88,13 +123,25 @@ impl CsvInput {
 
     /// Reads the next record into `record`; false at end of input.
     pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
-        self.reader
-            .read_byte_record(record)
-            .map_err(|e| csv_error(&self.columns.name, e))
+        self.records.read(record)
     }
 }
 
 impl Columns {
+    pub fn headers(&self) -> &csv::ByteRecord {
+        &self.headers
+    }
+
+    /// The ragged-row message for a record of `len` fields, if its length is not the header's.
+    pub fn ragged(&self, len: usize) -> Option<String> {
+        (len != self.headers.len()).then(|| {
+            format!(
+                "ragged row: {len} fields where the header has {}",
+                self.headers.len()
+            )
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -23,5 +23,9 @@ pub const DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../models/default.artclas
 
 /// Loads the built-in model.
 pub fn default_model() -> Result<Classifier> {
-    persist::from_bytes(DEFAULT_MODEL_BYTES, "built-in default")
+    persist::from_bytes(
+        DEFAULT_MODEL_BYTES,
+        "built-in default",
+        persist::Load::Scoring,
+    )
 }

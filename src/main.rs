@@ -3,6 +3,11 @@
 mod cli;
 
 fn main() {
+    // Ctrl-C, kill, hang-up: remove half-written outputs before going, exit like a shell.
+    let _ = ctrlc::set_handler(|| {
+        artclass::persist::remove_pending_files();
+        std::process::exit(130);
+    });
     let code = match cli::run() {
         Ok(()) => 0,
         // `artclass classify … | head -1`: the reader left, nothing went wrong.

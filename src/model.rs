@@ -239,19 +239,35 @@ fn histograms_of(nb: &MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> 
 }
 
 /// A trained classifier: analyzer, vocabulary, labels and the fitted naive Bayes state.
+///
+/// The state is kept as flat feature-major tables (`[feature * classes + class]`), so scoring
+/// one token reads one contiguous slice. The per-class training counts are only needed to
+/// save the model or rebuild linfa's object; a model loaded to score may leave them out.
 pub struct Classifier {
     vectorizer: Vectorizer,
     labels: Vec<String>,
     alpha: f64,
-    classes: Vec<ClassHistogram>,
+    class_count: Vec<usize>,
+    prior: Vec<f64>,
     log_prior: Vec<f64>,
-    /// `feature_log_prob` laid out feature-major (`[feature * classes + class]`), so one
-    /// token reads one contiguous slice.
+    /// linfa's `feature_log_prob`, transposed.
     log_prob: Vec<f64>,
+    /// linfa's `feature_count`, transposed; `None` in a scoring-only model.
+    feature_count: Option<Vec<f64>>,
+}
+
+/// The naive Bayes state of a [`Classifier`] in its flat, feature-major form.
+pub struct NbTables {
+    pub class_count: Vec<usize>,
+    pub prior: Vec<f64>,
+    /// `n_features × n_classes`, feature-major.
+    pub log_prob: Vec<f64>,
+    /// `n_features × n_classes`, feature-major; `None` for a scoring-only model.
+    pub feature_count: Option<Vec<f64>>,
 }
 
 impl Classifier {
-    /// Assembles a classifier, checking that every part agrees with the others.
+    /// Assembles a classifier from linfa-bayes's per-class state.
     pub fn from_parts(
         vectorizer: Vectorizer,
         labels: Vec<String>,
@@ -259,47 +275,120 @@ impl Classifier {
         classes: Vec<ClassHistogram>,
     ) -> std::result::Result<Self, String> {
         let n_features = vectorizer.vocabulary().len();
-        if labels.len() < 2 || labels.len() != classes.len() {
+        let k = classes.len();
+        if let Some(class) = classes
+            .iter()
+            .find(|c| c.feature_count.len() != n_features || c.feature_log_prob.len() != n_features)
+        {
             return Err(format!(
-                "{} labels for {} classes",
-                labels.len(),
-                classes.len()
+                "{} counts and {} log-probabilities for {n_features} features",
+                class.feature_count.len(),
+                class.feature_log_prob.len()
+            ));
+        }
+        let mut log_prob = vec![0.0; n_features * k];
+        let mut feature_count = vec![0.0; n_features * k];
+        for (c, class) in classes.iter().enumerate() {
+            for j in 0..n_features {
+                log_prob[j * k + c] = class.feature_log_prob[j];
+                feature_count[j * k + c] = class.feature_count[j];
+            }
+        }
+        let tables = NbTables {
+            class_count: classes.iter().map(|c| c.class_count).collect(),
+            prior: classes.iter().map(|c| c.prior).collect(),
+            log_prob,
+            feature_count: Some(feature_count),
+        };
+        Self::from_tables(vectorizer, labels, alpha, tables)
+    }
+
+    /// Assembles a classifier from flat tables, checking that every part agrees.
+    pub fn from_tables(
+        vectorizer: Vectorizer,
+        labels: Vec<String>,
+        alpha: f64,
+        tables: NbTables,
+    ) -> std::result::Result<Self, String> {
+        let k = labels.len();
+        let cells = vectorizer.vocabulary().len() * k;
+        if k < 2 || tables.class_count.len() != k || tables.prior.len() != k {
+            return Err(format!(
+                "{k} labels for {} classes and {} priors",
+                tables.class_count.len(),
+                tables.prior.len()
             ));
         }
         if labels.windows(2).any(|w| w[0] >= w[1]) {
             return Err("labels are not sorted and unique".into());
         }
-        for (label, class) in labels.iter().zip(&classes) {
-            if class.feature_count.len() != n_features || class.feature_log_prob.len() != n_features
-            {
-                return Err(format!(
-                    "class {label}: {} counts and {} log-probabilities for {n_features} features",
-                    class.feature_count.len(),
-                    class.feature_log_prob.len()
-                ));
-            }
-            if !(class.prior > 0.0 && class.prior <= 1.0)
-                || class.feature_log_prob.iter().any(|p| !p.is_finite())
-            {
-                return Err(format!("class {label}: probabilities out of range"));
-            }
+        if tables.log_prob.len() != cells
+            || tables
+                .feature_count
+                .as_ref()
+                .is_some_and(|c| c.len() != cells)
+        {
+            return Err(format!(
+                "tables do not match {} features × {k} classes",
+                vectorizer.vocabulary().len()
+            ));
         }
-        let k = classes.len();
-        let mut log_prob = vec![0.0; n_features * k];
-        for (c, class) in classes.iter().enumerate() {
-            for (j, &p) in class.feature_log_prob.iter().enumerate() {
-                log_prob[j * k + c] = p;
-            }
+        if tables.prior.iter().any(|p| !(*p > 0.0 && *p <= 1.0))
+            || tables.log_prob.iter().any(|p| !p.is_finite())
+        {
+            return Err("probabilities out of range".into());
         }
-        let log_prior = classes.iter().map(|c| c.prior.ln()).collect();
+        let log_prior = tables.prior.iter().map(|p| p.ln()).collect();
         Ok(Classifier {
             vectorizer,
             labels,
             alpha,
-            classes,
+            class_count: tables.class_count,
+            prior: tables.prior,
             log_prior,
-            log_prob,
+            log_prob: tables.log_prob,
+            feature_count: tables.feature_count,
         })
+    }
+
+    /// Prior probability of each label.
+    pub fn priors(&self) -> &[f64] {
+        &self.prior
+    }
+
+    /// log P(feature | label), `n_features × n_labels`, feature-major.
+    pub fn log_prob_table(&self) -> &[f64] {
+        &self.log_prob
+    }
+
+    /// Training counts, same layout as [`log_prob_table`](Self::log_prob_table); `None` for
+    /// a model loaded for scoring only.
+    pub fn feature_count_table(&self) -> Option<&[f64]> {
+        self.feature_count.as_deref()
+    }
+
+    /// Number of training documents of each label.
+    pub fn class_counts(&self) -> &[usize] {
+        &self.class_count
+    }
+
+    /// The fitted naive Bayes state, one entry per label, in linfa-bayes's form. Needs the
+    /// training counts, which a scoring-only model does not have.
+    pub fn classes(&self) -> Result<Vec<ClassHistogram>> {
+        let counts = self.feature_count.as_ref().ok_or_else(|| {
+            Error::Params(
+                "this model was loaded for scoring only, without its training counts".into(),
+            )
+        })?;
+        let k = self.labels.len();
+        Ok((0..k)
+            .map(|c| ClassHistogram {
+                class_count: self.class_count[c],
+                prior: self.prior[c],
+                feature_count: counts.iter().skip(c).step_by(k).copied().collect(),
+                feature_log_prob: self.log_prob.iter().skip(c).step_by(k).copied().collect(),
+            })
+            .collect())
     }
 
     /// Labels in the order of every probability vector.
@@ -327,17 +416,12 @@ impl Classifier {
         &self.vectorizer
     }
 
-    /// The fitted naive Bayes state, one entry per label.
-    pub fn classes(&self) -> &[ClassHistogram] {
-        &self.classes
-    }
-
     /// The same state as a linfa-bayes `MultinomialNb` (classes numbered like [`labels`]).
     ///
     /// [`labels`]: Classifier::labels
     pub fn to_linfa(&self) -> Result<MultinomialNb<f64, usize>> {
         let mirror = MultinomialNbMirror {
-            class_info: self.classes.iter().cloned().enumerate().collect(),
+            class_info: self.classes()?.into_iter().enumerate().collect(),
         };
         let bytes = postcard::to_allocvec(&mirror)
             .map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))?;

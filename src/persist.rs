@@ -1,4 +1,4 @@
-//! The model file: a fixed header, then a postcard-encoded payload.
+//! The model file: a fixed header, then a payload of metadata and two raw tables.
 //!
 //! ```text
 //! offset  size  field
@@ -6,92 +6,227 @@
 //! 8       4     format version, u32 little-endian
 //! 12      8     payload length in bytes, u64 little-endian
 //! 20      4     CRC-32 of the payload, u32 little-endian
-//! 24      n     payload (postcard): analyzer settings, feature settings, alpha, labels,
-//!               vocabulary, fitted naive Bayes state
+//! 24            payload:
+//!         8       metadata length m, u64 little-endian
+//!         m       metadata (postcard): analyzer settings, feature settings, alpha, labels,
+//!                 words, n-grams (as word ids), idf, documents per label, priors,
+//!                 whether training counts follow
+//!         8·F·K   log P(feature | label), f64 little-endian, feature-major
+//!         8·F·K   training counts per feature and label, same layout (optional)
 //! ```
 //!
-//! Loading checks magic, version, length and checksum before decoding a single byte of the
-//! payload, so a truncated, corrupted, foreign or newer file is refused with a clear message,
-//! and nothing is allocated from an untrusted length. Saving writes a temporary file beside
-//! the target and renames it over the target only when complete.
+//! Loading checks magic, version and announced length against the real size before anything
+//! else, checks every table size against the metadata before allocating it, and verifies the
+//! checksum before trusting a single value, so a truncated, corrupted, foreign or newer file
+//! is refused with a clear message and never causes a huge allocation. The tables are raw
+//! arrays, so a model loads at memory speed, and scoring can skip the training counts.
+//! Saving writes a temporary file beside the target and renames it over the target only when
+//! complete.
 
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, Vectorizer, Vocabulary};
-use crate::model::{ClassHistogram, Classifier};
+use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
+use crate::model::{Classifier, NbTables};
 use crate::text::{Analyzer, AnalyzerConfig};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout.
 pub const FORMAT_VERSION: u32 = 1;
-const HEADER_LEN: usize = 24;
+const HEADER_LEN: u64 = 24;
 
 #[derive(Serialize)]
-struct PayloadRef<'a> {
+struct MetaRef<'a> {
     analyzer: &'a AnalyzerConfig,
     features: &'a FeatureConfig,
     alpha: f64,
     labels: &'a [String],
-    vocabulary: &'a [String],
+    words: &'a [String],
+    ngrams: &'a [NgramKey],
     idf: &'a [f64],
-    classes: &'a [ClassHistogram],
+    class_count: Vec<u64>,
+    prior: &'a [f64],
+    has_counts: bool,
 }
 
 #[derive(Deserialize)]
-struct Payload {
+struct Meta {
     analyzer: AnalyzerConfig,
     features: FeatureConfig,
     alpha: f64,
     labels: Vec<String>,
-    vocabulary: Vec<String>,
+    words: Vec<String>,
+    ngrams: Vec<NgramKey>,
     idf: Vec<f64>,
-    classes: Vec<ClassHistogram>,
+    class_count: Vec<u64>,
+    prior: Vec<f64>,
+    has_counts: bool,
 }
 
-/// The model as the bytes of a model file.
-pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
-    let payload = PayloadRef {
+/// What to load from a model file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Load {
+    /// Everything, training counts included: the model can be saved again or turned into
+    /// linfa-bayes's `MultinomialNb`.
+    Full,
+    /// What scoring needs; the training counts are checked but not kept.
+    Scoring,
+}
+
+/// Writes the model file format to `out`, which must start empty at position 0.
+pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<()> {
+    let (class_count, prior, log_prob) =
+        (model.class_counts(), model.priors(), model.log_prob_table());
+    let counts = model.feature_count_table().ok_or_else(|| {
+        Error::Params("a model loaded for scoring only cannot be saved: load it in full".into())
+    })?;
+    let meta = MetaRef {
         analyzer: model.analyzer_config(),
         features: model.feature_config(),
         alpha: model.alpha(),
         labels: model.labels(),
-        vocabulary: model.vocabulary().terms(),
+        words: model.vocabulary().words(),
+        ngrams: model.vocabulary().ngrams(),
         idf: model.vectorizer().idf(),
-        classes: model.classes(),
+        class_count: class_count.iter().map(|&c| c as u64).collect(),
+        prior,
+        has_counts: true,
     };
-    let mut bytes = vec![0u8; HEADER_LEN];
-    let mut bytes = postcard::to_extend(&payload, std::mem::take(&mut bytes))
+    let meta = postcard::to_allocvec(&meta)
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
-    let payload_len = (bytes.len() - HEADER_LEN) as u64;
-    let checksum = crc32fast::hash(&bytes[HEADER_LEN..]);
-    bytes[0..8].copy_from_slice(MAGIC);
-    bytes[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes[12..20].copy_from_slice(&payload_len.to_le_bytes());
-    bytes[20..24].copy_from_slice(&checksum.to_le_bytes());
-    Ok(bytes)
+    let payload_len = 8 + meta.len() as u64 + 16 * log_prob.len() as u64;
+
+    let io = |e: std::io::Error| Error::io("<model>", e);
+    let mut header = [0u8; HEADER_LEN as usize];
+    header[0..8].copy_from_slice(MAGIC);
+    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header[12..20].copy_from_slice(&payload_len.to_le_bytes());
+    out.write_all(&header).map_err(io)?;
+    let mut hasher = crc32fast::Hasher::new();
+    let mut put = |bytes: &[u8], out: &mut W| -> Result<()> {
+        hasher.update(bytes);
+        out.write_all(bytes).map_err(io)
+    };
+    put(&(meta.len() as u64).to_le_bytes(), out)?;
+    put(&meta, out)?;
+    let mut buffer = Vec::with_capacity(1 << 16);
+    for table in [log_prob, counts] {
+        for chunk in table.chunks(1 << 13) {
+            buffer.clear();
+            for value in chunk {
+                buffer.extend_from_slice(&value.to_le_bytes());
+            }
+            put(&buffer, out)?;
+        }
+    }
+    let checksum = hasher.finalize();
+    out.seek(SeekFrom::Start(20)).map_err(io)?;
+    out.write_all(&checksum.to_le_bytes()).map_err(io)?;
+    out.seek(SeekFrom::End(0)).map_err(io)?;
+    Ok(())
+}
+
+/// The model as the bytes of a model file.
+pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
+    let mut cursor = std::io::Cursor::new(Vec::new());
+    write_model(model, &mut cursor)?;
+    Ok(cursor.into_inner())
 }
 
 /// Reads a model from the bytes of a model file; `origin` names it in errors.
-pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
+pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> {
+    read_model(bytes, bytes.len() as u64, origin, load)
+}
+
+/// Reads a model file.
+pub fn load(path: &Path, load: Load) -> Result<Classifier> {
+    let origin = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| {
+        Error::model(
+            &origin,
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "no such file".to_string()
+            } else {
+                e.to_string()
+            },
+        )
+    })?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::model(&origin, e.to_string()))?
+        .len();
+    read_model(
+        std::io::BufReader::with_capacity(1 << 16, file),
+        size,
+        &origin,
+        load,
+    )
+}
+
+/// Reads the payload through the checksum, never past its announced end.
+struct PayloadReader<R> {
+    inner: R,
+    hasher: crc32fast::Hasher,
+    remaining: u64,
+}
+
+impl<R: Read> PayloadReader<R> {
+    fn fill(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        self.inner.read_exact(buf)?;
+        self.hasher.update(buf);
+        self.remaining -= buf.len() as u64;
+        Ok(())
+    }
+
+    /// Reads `cells` little-endian f64 values, or checks them without keeping them.
+    fn table(&mut self, cells: usize, keep: bool) -> std::io::Result<Vec<f64>> {
+        let mut out = if keep {
+            Vec::with_capacity(cells)
+        } else {
+            Vec::new()
+        };
+        let mut buffer = vec![0u8; 1 << 16];
+        let mut left = cells * 8;
+        while left > 0 {
+            let chunk = &mut buffer[..left.min(1 << 16)];
+            self.fill(chunk)?;
+            if keep {
+                out.extend(
+                    chunk
+                        .chunks_exact(8)
+                        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
+                );
+            }
+            left -= chunk.len();
+        }
+        Ok(out)
+    }
+}
+
+fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Result<Classifier> {
     let fail = |message: String| Error::model(origin, message);
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+    let io = |e: std::io::Error| Error::model(origin, format!("unreadable: {e}"));
+
+    let mut header = [0u8; HEADER_LEN as usize];
+    let have = size.min(HEADER_LEN) as usize;
+    input.read_exact(&mut header[..have]).map_err(io)?;
+    if have < MAGIC.len() || &header[..MAGIC.len()] != MAGIC {
         return Err(fail(
             "not an artclass model file (no ARTCLASS header)".into(),
         ));
     }
-    if bytes.len() < HEADER_LEN {
+    if have < HEADER_LEN as usize {
         return Err(fail(format!(
-            "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
-            bytes.len()
+            "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
         )));
     }
-    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    let u32_at =
+        |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+    let version = u32_at(8);
     if version > FORMAT_VERSION {
         return Err(fail(format!(
-            "format version {version} is newer than this artclass reads ({FORMAT_VERSION}); \
-             upgrade artclass"
+            "format version {version} is newer than this artclass reads ({FORMAT_VERSION}); upgrade artclass"
         )));
     }
     if version == 0 {
@@ -100,9 +235,9 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
         ));
     }
     let mut len_bytes = [0u8; 8];
-    len_bytes.copy_from_slice(&bytes[12..20]);
+    len_bytes.copy_from_slice(&header[12..20]);
     let declared = u64::from_le_bytes(len_bytes);
-    let actual = (bytes.len() - HEADER_LEN) as u64;
+    let actual = size - HEADER_LEN;
     if declared != actual {
         return Err(fail(if actual < declared {
             format!("truncated: payload is {actual} bytes, the header announces {declared}")
@@ -110,53 +245,87 @@ pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Classifier> {
             format!("{} unexpected bytes after the payload", actual - declared)
         }));
     }
-    let checksum = u32::from_le_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
-    let payload = &bytes[HEADER_LEN..];
-    if crc32fast::hash(payload) != checksum {
+    let checksum = u32_at(20);
+
+    let mut payload = PayloadReader {
+        inner: input,
+        hasher: crc32fast::Hasher::new(),
+        remaining: declared,
+    };
+    let corrupted = |what: &str| fail(format!("corrupted: {what}"));
+    if declared < 8 {
+        return Err(corrupted("payload too short"));
+    }
+    let mut meta_len = [0u8; 8];
+    payload.fill(&mut meta_len).map_err(io)?;
+    let meta_len = u64::from_le_bytes(meta_len);
+    if meta_len > payload.remaining {
+        return Err(corrupted("metadata longer than the file"));
+    }
+    let mut meta = vec![0u8; meta_len as usize];
+    payload.fill(&mut meta).map_err(io)?;
+    let meta: Meta = postcard::from_bytes(&meta)
+        .map_err(|e| corrupted(&format!("undecodable metadata ({e})")))?;
+
+    let features = meta.words.len() as u64 + meta.ngrams.len() as u64;
+    let cells = features.checked_mul(meta.labels.len() as u64);
+    let tables = if meta.has_counts { 2 } else { 1 };
+    match cells.and_then(|c| c.checked_mul(8 * tables)) {
+        Some(bytes) if bytes == payload.remaining => {}
+        _ => return Err(corrupted("table sizes disagree with the file size")),
+    }
+    let cells = cells.unwrap_or(0) as usize;
+    let log_prob = payload.table(cells, true).map_err(io)?;
+    let keep_counts = meta.has_counts && load == Load::Full;
+    let counts = if meta.has_counts {
+        Some(payload.table(cells, keep_counts).map_err(io)?)
+    } else {
+        None
+    };
+    if payload.hasher.finalize() != checksum {
         return Err(fail("checksum mismatch: the file is corrupted".into()));
     }
-    let payload: Payload =
-        postcard::from_bytes(payload).map_err(|e| fail(format!("undecodable payload: {e}")))?;
-    if !(payload.alpha.is_finite() && payload.alpha > 0.0) {
-        return Err(fail(format!("invalid smoothing alpha {}", payload.alpha)));
+
+    // The bytes are what was written; now check that what was written makes sense.
+    if !(meta.alpha.is_finite() && meta.alpha > 0.0) {
+        return Err(fail(format!("invalid smoothing alpha {}", meta.alpha)));
     }
-    if !(1..=crate::features::MAX_NGRAMS).contains(&payload.features.ngrams) {
+    if !(1..=MAX_NGRAMS).contains(&meta.features.ngrams) {
         return Err(fail(format!(
             "invalid n-gram order {}",
-            payload.features.ngrams
+            meta.features.ngrams
         )));
     }
     let vocabulary =
-        Vocabulary::from_terms(payload.vocabulary).map_err(|e| fail(format!("vocabulary: {e}")))?;
+        Vocabulary::new(meta.words, meta.ngrams).map_err(|e| fail(format!("vocabulary: {e}")))?;
     let vectorizer = Vectorizer::new(
-        Analyzer::new(payload.analyzer),
-        payload.features,
+        Analyzer::new(meta.analyzer),
+        meta.features,
         vocabulary,
-        payload.idf,
+        meta.idf,
     )
     .map_err(|e| fail(format!("idf: {e}")))?;
-    Classifier::from_parts(vectorizer, payload.labels, payload.alpha, payload.classes).map_err(fail)
-}
-
-/// Reads a model file.
-pub fn load(path: &Path) -> Result<Classifier> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::model(
-            path.display().to_string(),
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "no such file".to_string()
-            } else {
-                e.to_string()
-            },
-        )
-    })?;
-    from_bytes(&bytes, &path.display().to_string())
+    let tables = NbTables {
+        class_count: meta.class_count.iter().map(|&c| c as usize).collect(),
+        prior: meta.prior,
+        log_prob,
+        feature_count: counts.filter(|_| keep_counts),
+    };
+    Classifier::from_tables(vectorizer, meta.labels, meta.alpha, tables).map_err(fail)
 }
 
 /// Writes a model file atomically: readers see the old file or the complete new one.
 pub fn save(model: &Classifier, path: &Path) -> Result<()> {
-    let bytes = to_bytes(model)?;
-    write_atomically(path, &bytes)
+    let mut file = AtomicFile::create(path)?;
+    {
+        let mut writer = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        write_model(model, &mut writer).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(path, source),
+            other => other,
+        })?;
+        writer.flush().map_err(|e| Error::io(path, e))?;
+    }
+    file.commit()
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it to `path`.
@@ -166,10 +335,29 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     file.commit()
 }
 
+/// Temporary files of [`AtomicFile`]s not yet committed, for [`remove_pending_files`].
+static PENDING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Deletes the temporary files of every uncommitted [`AtomicFile`]: for a signal handler,
+/// since destructors do not run when the process is interrupted.
+pub fn remove_pending_files() {
+    for path in pending().drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// A file that appears at its path only when [`AtomicFile::commit`] is called: until then
-/// it is a temporary file beside it, deleted if dropped (an error, a panic).
+/// it is a temporary file beside it, deleted if dropped (an error, a panic) or, through
+/// [`remove_pending_files`], if the process is interrupted.
 pub struct AtomicFile {
-    temp: tempfile::NamedTempFile,
+    temp: Option<tempfile::NamedTempFile>,
+    temp_path: std::path::PathBuf,
     path: std::path::PathBuf,
 }
 
@@ -184,17 +372,31 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
+        let temp_path = temp.path().to_path_buf();
+        pending().push(temp_path.clone());
         Ok(AtomicFile {
-            temp,
+            temp: Some(temp),
+            temp_path,
             path: path.to_path_buf(),
         })
     }
 
+    /// Where the data goes until [`commit`](Self::commit).
+    pub fn temp_path(&self) -> &Path {
+        &self.temp_path
+    }
+
+    fn file(&mut self) -> std::io::Result<&mut tempfile::NamedTempFile> {
+        self.temp
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("file already committed"))
+    }
+
     /// Syncs the data and renames the file to its path, replacing what was there.
-    pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        let file = self.temp.as_file();
-        file.sync_all().map_err(|e| Error::io(&path, e))?;
+    pub fn commit(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let temp = self.file().map_err(|e| Error::io(&path, e))?;
+        temp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
         // Temporary files are private (0600); a model or a CSV is an ordinary file.
         #[cfg(unix)]
         {
@@ -202,23 +404,36 @@ impl AtomicFile {
             let mode = std::fs::metadata(&path)
                 .map(|m| m.permissions().mode() & 0o777)
                 .unwrap_or(0o644);
-            file.set_permissions(std::fs::Permissions::from_mode(mode))
+            temp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))
                 .map_err(|e| Error::io(&path, e))?;
         }
-        self.temp
-            .persist(&path)
-            .map_err(|e| Error::io(&path, e.error))?;
+        if let Some(temp) = self.temp.take() {
+            temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        }
         Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        pending().retain(|p| p != &self.temp_path);
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.temp.write(buf)
+        self.file()?.write(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.temp.flush()
+        self.file()?.flush()
+    }
+}
+
+impl Seek for AtomicFile {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.file()?.seek(pos)
     }
 }
 
@@ -246,7 +461,7 @@ mod tests {
     }
 
     fn error_of(bytes: &[u8]) -> String {
-        match from_bytes(bytes, "test.model") {
+        match from_bytes(bytes, "test.model", Load::Full) {
             Ok(_) => panic!("loaded a broken model"),
             Err(e) => e.to_string(),
         }
@@ -256,29 +471,38 @@ mod tests {
     fn round_trip_is_exact() {
         let model = model();
         let bytes = to_bytes(&model).unwrap();
-        let back = from_bytes(&bytes, "test.model").unwrap();
+        let back = from_bytes(&bytes, "test.model", Load::Full).unwrap();
         assert_eq!(back.labels(), model.labels());
-        assert_eq!(back.vocabulary().terms(), model.vocabulary().terms());
-        assert_eq!(back.classes(), model.classes());
+        assert_eq!(back.vocabulary().words(), model.vocabulary().words());
+        assert_eq!(back.vocabulary().ngrams(), model.vocabulary().ngrams());
+        assert_eq!(back.classes().unwrap(), model.classes().unwrap());
         assert_eq!(back.analyzer_config(), model.analyzer_config());
         assert_eq!(back.feature_config(), model.feature_config());
         assert_eq!(to_bytes(&back).unwrap(), bytes);
+
+        let scoring = from_bytes(&bytes, "test.model", Load::Scoring).unwrap();
+        let text = "Un coworking et son service client.";
+        assert_eq!(scoring.predict_proba(text), model.predict_proba(text));
+        assert!(scoring.classes().is_err() && to_bytes(&scoring).is_err());
     }
 
     #[test]
     fn refuses_truncated_corrupted_foreign_and_newer_files() {
         let bytes = to_bytes(&model()).unwrap();
-        for cut in [0, 5, 8, 20, bytes.len() / 2, bytes.len() - 1] {
+        for cut in [0, 5, 8, 20, 30, bytes.len() / 2, bytes.len() - 1] {
             let message = error_of(&bytes[..cut]);
             assert!(
                 message.contains("truncated") || message.contains("not an artclass model"),
                 "cut at {cut}: {message}"
             );
         }
-        let mut flipped = bytes.clone();
-        let last = flipped.len() - 3;
-        flipped[last] ^= 0x40;
-        assert!(error_of(&flipped).contains("checksum mismatch"));
+        // A flipped bit anywhere in the payload is caught.
+        for at in [24, 40, bytes.len() / 2, bytes.len() - 3] {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x40;
+            let message = error_of(&flipped);
+            assert!(message.contains("corrupted"), "flip at {at}: {message}");
+        }
 
         assert!(error_of(b"id,label,text\n1,a,b\n").contains("not an artclass model"));
 
@@ -290,34 +514,13 @@ mod tests {
         let mut huge = bytes.clone();
         huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(error_of(&huge).contains("truncated"));
+        let mut huge_meta = bytes.clone();
+        huge_meta[24..32].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+        assert!(error_of(&huge_meta).contains("corrupted"));
 
         let mut longer = bytes;
         longer.extend_from_slice(b"junk");
         assert!(error_of(&longer).contains("unexpected bytes"));
-    }
-
-    #[test]
-    fn a_valid_checksum_over_an_inconsistent_payload_is_still_refused() {
-        let bytes = to_bytes(&model()).unwrap();
-        // Re-encode a payload with one label dropped, and a correct header around it.
-        let payload: Payload = postcard::from_bytes(&bytes[HEADER_LEN..]).unwrap();
-        let broken = PayloadRef {
-            analyzer: &payload.analyzer,
-            features: &payload.features,
-            alpha: payload.alpha,
-            labels: &payload.labels[..1],
-            vocabulary: &payload.vocabulary,
-            idf: &payload.idf,
-            classes: &payload.classes,
-        };
-        let body = postcard::to_allocvec(&broken).unwrap();
-        let mut file = Vec::new();
-        file.extend_from_slice(MAGIC);
-        file.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        file.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        file.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        file.extend_from_slice(&body);
-        assert!(error_of(&file).contains("labels for"));
     }
 
     #[test]
@@ -326,7 +529,8 @@ mod tests {
         let path = dir.path().join("m.artclass");
         std::fs::write(&path, b"old").unwrap();
         save(&model(), &path).unwrap();
-        assert!(load(&path).is_ok());
+        assert!(load(&path, Load::Full).is_ok());
+        assert_eq!(std::fs::read(&path).unwrap(), to_bytes(&model()).unwrap());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file left behind");
     }

@@ -279,7 +279,7 @@ fn score_keeps_columns_and_order_and_adds_probabilities() {
         .assert()
         .success()
         .stdout("")
-        .stderr("");
+        .stderr(predicate::str::is_match("^artclass: scored 3 rows \\(0 rejected, 0 without a known word\\) in [0-9.]+ s: [0-9.]+ MB/s, [0-9]+ rows/s\n$").unwrap());
     let mut reader = csv::Reader::from_path(&out).unwrap();
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let mut expected = vec!["id", "text", "source", "predicted", "confidence"];
@@ -319,6 +319,7 @@ fn score_streams_stdin_to_stdout_identically_with_one_or_two_threads() {
                 "--threads",
                 threads,
                 "score",
+                "--quiet",
                 "--input",
                 "-",
                 "--output",

@@ -113,7 +113,11 @@ fn page_boilerplate_does_not_change_the_theme() {
     ];
     for (theme, article) in articles {
         let page = format!("{menu}{article}{footer}");
-        let output = artclass().args(["classify", "--json"]).write_stdin(page).output().unwrap();
+        let output = artclass()
+            .args(["classify", "--json"])
+            .write_stdin(page)
+            .output()
+            .unwrap();
         assert!(output.status.success());
         let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(value["label"], theme, "{value}");

@@ -69,7 +69,7 @@ struct ModelArg {
 impl ModelArg {
     fn load(&self) -> Result<Classifier> {
         match &self.model {
-            Some(path) => artclass::persist::load(path),
+            Some(path) => artclass::persist::load(path, artclass::persist::Load::Scoring),
             None => artclass::default_model(),
         }
     }

@@ -1,16 +1,20 @@
 //! `artclass score`: stream a CSV file, append predictions to every row, keep row order.
 //!
-//! Rows are read in bounded chunks; each chunk is cut into one contiguous part per worker,
-//! each worker keeps its own scorer (and word cache) across chunks, and the chunk is written
-//! in input order. The output file is a temporary file renamed over OUT only once complete.
+//! A reader thread parses the input into bounded chunks while the workers score the previous
+//! chunk: each worker takes one contiguous part of the chunk, keeps its own scorer (and word
+//! cache) from chunk to chunk, and formats its output rows itself. The main thread only writes
+//! the parts in order. With `--threads 1` everything runs on one thread. OUT (and the rejects
+//! file) are temporary files renamed into place only when the run is complete.
 
 use super::{ModelArg, parse_delimiter, stdout_error};
-use artclass::input::CsvInput;
+use artclass::input::{Columns, CsvInput, CsvRecords};
 use artclass::persist::AtomicFile;
-use artclass::{Classifier, Error, Prediction, Result, Scorer};
+use artclass::{Classifier, Error, Result, Scorer};
 use rayon::prelude::*;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,126 +32,378 @@ pub struct Args {
     /// CSV field delimiter of input and output (one character, or `tab`)
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     delimiter: u8,
+    /// Write bad rows (ragged, text not UTF-8) to this CSV with their line and reason, and go
+    /// on [default: stop at the first bad row]
+    #[arg(long, value_name = "PATH")]
+    rejects: Option<PathBuf>,
+    /// No progress bar and no summary line on stderr
+    #[arg(long)]
+    quiet: bool,
 }
 
-/// Rows per chunk: enough to keep every core busy, small enough to keep memory flat.
-const CHUNK_ROWS: usize = 4096;
+/// Rows per chunk, and bytes per chunk: whichever comes first. Small enough that memory stays
+/// flat (a few chunks in flight), large enough that handing a chunk to the workers is free.
+const CHUNK_ROWS: usize = 2048;
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// What the run did, for the summary line.
+#[derive(Default)]
+struct Stats {
+    rows: u64,
+    rejected: u64,
+    /// Rows whose text is empty or has no word the model knows: scored from the priors alone.
+    no_known_word: u64,
+    bytes: u64,
+}
 
 pub fn run(args: Args) -> Result<()> {
     refuse_overwriting_input(&args.input, &args.output)?;
+    if let Some(rejects) = &args.rejects {
+        let rejects = rejects.to_string_lossy();
+        refuse_overwriting_input(&args.input, &rejects)?;
+        if args.output != "-" && same_path(&args.output, &rejects) {
+            return Err(Error::Params(
+                "--rejects and --output name the same file".into(),
+            ));
+        }
+    }
     let model = args.model.load()?;
-    let mut input = CsvInput::open(&args.input, args.delimiter)?;
+    let input = CsvInput::open_with(&args.input, args.delimiter, true)?;
     let text_index = input.column(&args.text_column)?;
+    let total_bytes = (args.input != "-")
+        .then(|| std::fs::metadata(&args.input).ok().map(|m| m.len()))
+        .flatten();
+    let progress = progress_bar(total_bytes, args.quiet);
+    let started = Instant::now();
 
-    match args.output.as_str() {
+    let mut rejects = match &args.rejects {
+        Some(path) => Some(Rejects::create(path, args.delimiter)?),
+        None => None,
+    };
+    let (records, columns) = input.into_parts();
+    let job = Job {
+        model: &model,
+        columns: &columns,
+        text_index,
+        delimiter: args.delimiter,
+        progress: &progress,
+    };
+    let stats = match args.output.as_str() {
         "-" => {
-            let stdout = io::stdout().lock();
-            score_stream(
-                &model,
-                &mut input,
-                text_index,
-                args.delimiter,
-                stdout,
-                "<stdout>",
-            )
+            let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
+            let stats = job.run(records, &mut out, rejects.as_mut(), "<stdout>")?;
+            out.flush().map_err(stdout_error)?;
+            stats
         }
         path => {
-            // On any error the file is dropped and deleted: OUT is never left half-written.
             let mut file = AtomicFile::create(Path::new(path))?;
-            score_stream(
-                &model,
-                &mut input,
-                text_index,
-                args.delimiter,
-                &mut file,
-                path,
-            )?;
-            file.commit()
+            let mut out = io::BufWriter::with_capacity(1 << 20, &mut file);
+            let stats = job.run(records, &mut out, rejects.as_mut(), path)?;
+            out.flush().map_err(|e| Error::io(path, e))?;
+            drop(out);
+            file.commit()?;
+            stats
         }
+    };
+    if let Some(rejects) = rejects {
+        rejects.commit()?;
     }
+    progress.finish_and_clear();
+    if !args.quiet {
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "artclass: scored {} rows ({} rejected, {} without a known word) in {:.2} s: {:.1} MB/s, {:.0} rows/s",
+            stats.rows,
+            stats.rejected,
+            stats.no_known_word,
+            seconds,
+            stats.bytes as f64 / 1e6 / seconds.max(1e-9),
+            stats.rows as f64 / seconds.max(1e-9)
+        );
+    }
+    Ok(())
 }
 
-fn score_stream(
-    model: &Classifier,
-    input: &mut CsvInput,
-    text_index: usize,
-    delimiter: u8,
-    sink: impl Write,
-    sink_name: &str,
-) -> Result<()> {
-    let write_error = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(e) if sink_name == "<stdout>" => stdout_error(e),
-        csv::ErrorKind::Io(e) => Error::io(sink_name, e),
-        other => Error::input(sink_name, format!("{other:?}")),
+fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total_bytes {
+        Some(total) => indicatif::ProgressBar::new(total).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {binary_bytes} {binary_bytes_per_sec} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        ),
     };
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .buffer_capacity(1 << 20)
-        .from_writer(sink);
-    let mut header = input.headers().clone();
-    header.push_field(b"predicted");
-    header.push_field(b"confidence");
-    for label in model.labels() {
-        header.push_field(format!("prob_{label}").as_bytes());
-    }
-    writer.write_byte_record(&header).map_err(write_error)?;
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    bar
+}
 
-    let workers = rayon::current_num_threads().max(1);
-    let mut scorers: Vec<Scorer> = (0..workers).map(|_| model.scorer()).collect();
-    let mut records: Vec<csv::ByteRecord> = vec![csv::ByteRecord::new(); CHUNK_ROWS];
-    let mut predictions: Vec<Option<Prediction>> = vec![None; CHUNK_ROWS];
-    let mut cell = String::new();
-    loop {
-        let mut filled = 0;
-        while filled < CHUNK_ROWS && input.read(&mut records[filled])? {
-            filled += 1;
-        }
-        if filled == 0 {
+/// A chunk of input rows and where the input stood after it.
+struct Chunk {
+    records: Vec<csv::ByteRecord>,
+    end_offset: u64,
+}
+
+fn read_chunk(records: &mut CsvRecords) -> Result<Chunk> {
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let mut bytes = 0;
+    while chunk.len() < CHUNK_ROWS && bytes < CHUNK_BYTES {
+        let mut record = csv::ByteRecord::new();
+        if !records.read(&mut record)? {
             break;
         }
-        let part = filled.div_ceil(workers);
-        let columns = input.columns();
-        records[..filled]
-            .par_chunks(part)
-            .zip(predictions[..filled].par_chunks_mut(part))
-            .zip(scorers.par_iter_mut())
-            .try_for_each(|((rows, outs), scorer)| -> Result<()> {
-                for (row, out) in rows.iter().zip(outs) {
-                    let text = columns.field(row, text_index)?;
-                    *out = Some(scorer.predict_proba(text));
-                }
-                Ok(())
-            })?;
-        for (record, prediction) in records[..filled].iter_mut().zip(&predictions[..filled]) {
-            let Some(prediction) = prediction else {
-                continue;
-            };
-            let (best, confidence) = prediction.best();
-            record.push_field(model.labels()[best].as_bytes());
-            push_probability(record, &mut cell, confidence);
-            for &p in &prediction.probabilities {
-                push_probability(record, &mut cell, p);
-            }
-            writer.write_byte_record(record).map_err(write_error)?;
-        }
-        if filled < CHUNK_ROWS {
-            break;
-        }
+        bytes += record.as_slice().len();
+        chunk.push(record);
     }
-    writer.flush().map_err(|e| {
-        if sink_name == "<stdout>" {
-            stdout_error(e)
-        } else {
-            Error::io(sink_name, e)
-        }
+    Ok(Chunk {
+        records: chunk,
+        end_offset: records.byte_offset(),
     })
 }
 
-fn push_probability(record: &mut csv::ByteRecord, cell: &mut String, p: f64) {
-    use std::fmt::Write as _;
-    cell.clear();
-    let _ = write!(cell, "{p:.6}");
-    record.push_field(cell.as_bytes());
+/// A bad row: its line, why, and the row itself as CSV.
+struct Reject {
+    line: u64,
+    reason: String,
+    row: Vec<u8>,
+}
+
+/// One worker's share of a chunk: formatted output rows, and the rows it refused.
+#[derive(Default)]
+struct Part {
+    output: Vec<u8>,
+    rejects: Vec<Reject>,
+    rows: u64,
+    no_known_word: u64,
+}
+
+struct Job<'a> {
+    model: &'a Classifier,
+    columns: &'a Columns,
+    text_index: usize,
+    delimiter: u8,
+    progress: &'a indicatif::ProgressBar,
+}
+
+impl Job<'_> {
+    fn run(
+        &self,
+        mut records: CsvRecords,
+        out: &mut impl Write,
+        mut rejects: Option<&mut Rejects>,
+        out_name: &str,
+    ) -> Result<Stats> {
+        let write_error = |e: io::Error| {
+            if out_name == "<stdout>" {
+                stdout_error(e)
+            } else {
+                Error::io(out_name, e)
+            }
+        };
+        let mut header = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .from_writer(Vec::new());
+        let mut fields: Vec<Vec<u8>> = self.columns.headers().iter().map(<[u8]>::to_vec).collect();
+        fields.push(b"predicted".to_vec());
+        fields.push(b"confidence".to_vec());
+        fields.extend(
+            self.model
+                .labels()
+                .iter()
+                .map(|l| format!("prob_{l}").into_bytes()),
+        );
+        header
+            .write_record(&fields)
+            .map_err(|e| Error::io(out_name, e.into()))?;
+        let header = header
+            .into_inner()
+            .map_err(|e| Error::Params(format!("formatting CSV output: {e}")))?;
+        out.write_all(&header).map_err(write_error)?;
+
+        let workers = rayon::current_num_threads().max(1);
+        let mut scorers: Vec<Scorer> = (0..workers).map(|_| self.model.scorer()).collect();
+        let mut stats = Stats::default();
+        std::thread::scope(|scope| -> Result<Stats> {
+            // With more than one thread, reading overlaps scoring; two chunks wait at most.
+            let (sender, receiver) = mpsc::sync_channel::<Result<Chunk>>(2);
+            let mut inline_reader = None;
+            if workers > 1 {
+                scope.spawn(move || {
+                    loop {
+                        let chunk = read_chunk(&mut records);
+                        let last = chunk.as_ref().map_or(true, |c| c.records.is_empty());
+                        if sender.send(chunk).is_err() || last {
+                            break;
+                        }
+                    }
+                });
+            } else {
+                drop(sender);
+                inline_reader = Some(records);
+            }
+            let mut offset = 0;
+            loop {
+                let chunk = match inline_reader.as_mut() {
+                    Some(records) => read_chunk(records)?,
+                    None => receiver
+                        .recv()
+                        .map_err(|_| Error::Params("the CSV reader thread stopped".into()))??,
+                };
+                if chunk.records.is_empty() {
+                    break;
+                }
+                let part_len = chunk.records.len().div_ceil(workers);
+                let parts: Vec<Part> = chunk
+                    .records
+                    .par_chunks(part_len)
+                    .zip(scorers.par_iter_mut())
+                    .map(|(rows, scorer)| self.score_part(rows, scorer))
+                    .collect::<Result<_>>()?;
+                for part in parts {
+                    if let Some(reject) = part.rejects.first() {
+                        match rejects.as_deref_mut() {
+                            Some(file) => file.write(&part.rejects)?,
+                            None => {
+                                return Err(Error::input(
+                                    format!("{}:{}", self.columns.name(), reject.line),
+                                    format!(
+                                        "{} (use --rejects PATH to set bad rows aside)",
+                                        reject.reason
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    out.write_all(&part.output).map_err(write_error)?;
+                    stats.rows += part.rows;
+                    stats.rejected += part.rejects.len() as u64;
+                    stats.no_known_word += part.no_known_word;
+                }
+                stats.bytes = chunk.end_offset;
+                self.progress.inc(chunk.end_offset - offset);
+                self.progress.set_message(format!("{} rows", stats.rows));
+                offset = chunk.end_offset;
+            }
+            Ok(std::mem::take(&mut stats))
+        })
+    }
+
+    fn score_part(&self, rows: &[csv::ByteRecord], scorer: &mut Scorer) -> Result<Part> {
+        let mut part = Part::default();
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .from_writer(Vec::with_capacity(
+                rows.iter().map(|r| r.as_slice().len() + 256).sum(),
+            ));
+        let mut cell = String::new();
+        let csv_error = |e: csv::Error| Error::Params(format!("formatting CSV output: {e}"));
+        for row in rows {
+            let line = artclass::input::line_of(row);
+            let text = match self.columns.ragged(row.len()) {
+                Some(reason) => Err(reason),
+                None => std::str::from_utf8(&row[self.text_index]).map_err(|_| {
+                    format!(
+                        "column '{}' is not valid UTF-8",
+                        String::from_utf8_lossy(&self.columns.headers()[self.text_index])
+                    )
+                }),
+            };
+            let text = match text {
+                Ok(text) => text,
+                Err(reason) => {
+                    part.rejects.push(Reject {
+                        line,
+                        reason,
+                        row: raw_row(row, self.delimiter),
+                    });
+                    continue;
+                }
+            };
+            let prediction = scorer.predict_proba(text);
+            if prediction.known_features == 0 {
+                part.no_known_word += 1;
+            }
+            let (best, confidence) = prediction.best();
+            for field in row {
+                writer.write_field(field).map_err(csv_error)?;
+            }
+            writer
+                .write_field(self.model.labels()[best].as_bytes())
+                .map_err(csv_error)?;
+            for p in std::iter::once(confidence).chain(prediction.probabilities.iter().copied()) {
+                use std::fmt::Write as _;
+                cell.clear();
+                let _ = write!(cell, "{p:.6}");
+                writer.write_field(cell.as_bytes()).map_err(csv_error)?;
+            }
+            writer.write_record(None::<&[u8]>).map_err(csv_error)?;
+            part.rows += 1;
+        }
+        part.output = writer
+            .into_inner()
+            .map_err(|e| Error::Params(format!("formatting CSV output: {e}")))?;
+        Ok(part)
+    }
+}
+
+/// A row as the CSV line it came from (re-quoted as needed), without line terminator.
+fn raw_row(row: &csv::ByteRecord, delimiter: u8) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = writer.write_byte_record(row);
+    let mut bytes = writer.into_inner().unwrap_or_default();
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    bytes
+}
+
+/// The `--rejects` file: `line,reason,row`, written atomically like OUT.
+struct Rejects {
+    writer: csv::Writer<AtomicFile>,
+    path: PathBuf,
+}
+
+impl Rejects {
+    fn create(path: &Path, delimiter: u8) -> Result<Self> {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(AtomicFile::create(path)?);
+        writer
+            .write_record(["line", "reason", "row"])
+            .map_err(|e| Error::io(path, e.into()))?;
+        Ok(Rejects {
+            writer,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn write(&mut self, rejects: &[Reject]) -> Result<()> {
+        for reject in rejects {
+            let line = reject.line.to_string();
+            self.writer
+                .write_record([line.as_bytes(), reject.reason.as_bytes(), &reject.row])
+                .map_err(|e| Error::io(&self.path, e.into()))?;
+        }
+        Ok(())
+    }
+
+    fn commit(self) -> Result<()> {
+        let path = self.path;
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::io(&path, io::Error::other(e.to_string())))?;
+        file.commit()
+    }
 }
 
 /// Refuses `--output` naming the input file, whatever the spelling of the path.
@@ -155,19 +411,22 @@ fn refuse_overwriting_input(input: &str, output: &str) -> Result<()> {
     if input == "-" || output == "-" {
         return Ok(());
     }
-    let same = match (
-        Path::new(input).canonicalize(),
-        canonical_target(Path::new(output)),
-    ) {
-        (Ok(a), Some(b)) => a == b,
-        _ => input == output,
-    };
-    if same {
+    if same_path(input, output) {
         return Err(Error::Params(format!(
-            "--output {output} is the input file; refusing to overwrite the input"
+            "{output} is the input file; refusing to overwrite the input"
         )));
     }
     Ok(())
+}
+
+fn same_path(a: &str, b: &str) -> bool {
+    match (
+        canonical_target(Path::new(a)),
+        canonical_target(Path::new(b)),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// The canonical path `path` would have, whether or not it exists yet.

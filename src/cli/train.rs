@@ -57,8 +57,8 @@ pub fn run(args: Args) -> Result<()> {
         elapsed
     );
     summary.push_str(&format!("{:<width$}  documents\n", "label"));
-    for (label, class) in model.labels().iter().zip(model.classes()) {
-        summary.push_str(&format!("{label:<width$}  {:>9}\n", class.class_count));
+    for (label, documents) in model.labels().iter().zip(model.class_counts()) {
+        summary.push_str(&format!("{label:<width$}  {documents:>9}\n"));
     }
     let features = model.feature_config();
     summary.push_str(&format!(

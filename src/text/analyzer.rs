@@ -1,5 +1,6 @@
 use super::language::Language;
-use super::tokenizer::{is_apostrophe, is_hyphen, raw_tokens};
+use super::tokenizer::{is_apostrophe, is_hyphen, raw_tokens_flagged};
+use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -102,7 +103,7 @@ impl Analyzer {
                     if cache.map.len() >= cache.capacity {
                         cache.map.clear();
                     }
-                    cache.map.insert(word.into(), slot);
+                    cache.map.insert(CompactString::from(word), slot);
                     slot
                 }
             };
@@ -117,7 +118,11 @@ impl Analyzer {
     /// follows (`e-commerce` → `ecommerce`, `m-learning` → `mlearning`).
     fn for_each_raw_word(&self, text: &str, mut emit: impl FnMut(&str)) {
         let mut joined = String::new();
-        raw_tokens(text, |token| {
+        raw_tokens_flagged(text, |token, has_joiner| {
+            if !has_joiner {
+                emit(token);
+                return;
+            }
             let token = self.strip_elisions(token);
             let mut parts = token.split(is_hyphen).peekable();
             let mut first = true;
@@ -190,9 +195,10 @@ impl Analyzer {
 }
 
 /// Memo of raw word → resolved term for [`Analyzer::for_each_word`]; one per worker thread.
-/// Cleared when full, so memory stays bounded on endless streams.
+/// Cleared when full, so memory stays bounded on endless streams. Keys of up to 24 bytes
+/// live inside the table entry: one memory access per lookup, not two.
 pub struct WordCache<V> {
-    map: FxHashMap<Box<str>, Option<V>>,
+    map: FxHashMap<CompactString, Option<V>>,
     capacity: usize,
 }
 

@@ -18,6 +18,12 @@ fn is_word_char(c: char) -> bool {
 /// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
 /// Everything else (spaces, punctuation, symbols such as `€`) separates tokens.
 pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
+    raw_tokens_flagged(text, |token, _| emit(token));
+}
+
+/// [`raw_tokens`], also telling whether the token holds a joiner (apostrophe or hyphen), so
+/// that the common plain token skips the splitting that joiners need.
+pub(crate) fn raw_tokens_flagged<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
     let bytes = text.as_bytes();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -36,15 +42,18 @@ pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
             continue;
         }
         let start = pos;
-        pos = scan_word(text, pos);
-        emit(&text[start..pos]);
+        let (end, joined) = scan_word(text, pos);
+        pos = end;
+        emit(&text[start..pos], joined);
     }
 }
 
-/// Returns the end of the token starting at `start` (which is a word character).
-fn scan_word(text: &str, start: usize) -> usize {
+/// Returns the end of the token starting at `start` (which is a word character), and whether
+/// a joiner was crossed.
+fn scan_word(text: &str, start: usize) -> (usize, bool) {
     let bytes = text.as_bytes();
     let mut pos = start;
+    let mut joined = false;
     loop {
         // Word characters; ASCII ones without decoding.
         while pos < bytes.len() {
@@ -66,8 +75,9 @@ fn scan_word(text: &str, start: usize) -> usize {
         match (rest.next(), rest.next()) {
             (Some(j), Some(next)) if (is_apostrophe(j) || is_hyphen(j)) && is_word_char(next) => {
                 pos += j.len_utf8();
+                joined = true;
             }
-            _ => return pos,
+            _ => return (pos, joined),
         }
     }
 }
