@@ -14,6 +14,25 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Byte classes for the ASCII fast path: letters and digits, other ASCII, and bytes of
+/// multi-byte characters (which need decoding).
+const ASCII_WORD: u8 = 1;
+const ASCII_OTHER: u8 = 0;
+const NON_ASCII: u8 = 2;
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else {
+            ASCII_OTHER
+        };
+        b += 1;
+    }
+    table
+};
+
 /// Calls `emit` with each raw token of `text`: a run of letters and digits, possibly joined by
 /// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
 /// Everything else (spaces, punctuation, symbols such as `€`) separates tokens.
@@ -28,8 +47,7 @@ pub(crate) fn raw_tokens_flagged<'t>(text: &'t str, mut emit: impl FnMut(&'t str
     let mut pos = 0;
     while pos < bytes.len() {
         // Fast skip of ASCII separators, the bulk of non-word bytes.
-        let b = bytes[pos];
-        if b < 0x80 && !b.is_ascii_alphanumeric() {
+        if BYTE_CLASS[bytes[pos] as usize] == ASCII_OTHER {
             pos += 1;
             continue;
         }
@@ -57,20 +75,26 @@ fn scan_word(text: &str, start: usize) -> (usize, bool) {
     loop {
         // Word characters; ASCII ones without decoding.
         while pos < bytes.len() {
-            let b = bytes[pos];
-            if b < 0x80 {
-                if b.is_ascii_alphanumeric() {
+            match BYTE_CLASS[bytes[pos] as usize] {
+                ASCII_WORD => {
                     pos += 1;
                     continue;
                 }
-                break;
+                ASCII_OTHER => break,
+                _ => {}
             }
             match text[pos..].chars().next() {
                 Some(c) if is_word_char(c) => pos += c.len_utf8(),
                 _ => break,
             }
         }
-        // A joiner continues the token only when a word character follows it.
+        // A joiner continues the token only when a word character follows it. Every joiner
+        // but `'` and `-` is multi-byte, so any other ASCII byte ends the token at once.
+        match bytes.get(pos) {
+            None => return (pos, joined),
+            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined),
+            _ => {}
+        }
         let mut rest = text[pos..].chars();
         match (rest.next(), rest.next()) {
             (Some(j), Some(next)) if (is_apostrophe(j) || is_hyphen(j)) && is_word_char(next) => {

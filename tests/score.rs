@@ -1,0 +1,268 @@
+//! `artclass score` on real-world CSV: bad rows, interruptions, BOM / CRLF / quoted newlines,
+//! delimiters, empty and very long fields. The real binary, in temporary directories.
+
+mod common;
+
+use common::*;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn read_csv(path: &std::path::Path, delimiter: u8) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_path(path)
+        .unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn bad_rows_stop_the_run_naming_the_line_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!("id,text\n1,\"{ARTICLE_CUSTOMER}\"\n2\n3,\"{ARTICLE_COWORKING}\"\n");
+    write(dir.path(), "in.csv", &input);
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["score", "--input", "in.csv", "--output", "out.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("in.csv:3")
+            && stderr.contains("ragged row")
+            && stderr.contains("--rejects"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(dir.path()), ["in.csv"]);
+}
+
+#[test]
+fn rejects_file_gets_bad_rows_with_line_and_reason_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = format!("id,text,source\n1,\"{ARTICLE_CUSTOMER}\",web\n").into_bytes();
+    input.extend_from_slice(b"2,only two\n");
+    input.extend_from_slice(b"3,\"caf\xe9 cr\xe8me\",web\n");
+    input.extend_from_slice(format!("4,\"{ARTICLE_COWORKING}\",web,extra\n").as_bytes());
+    input.extend_from_slice(format!("5,\"{ARTICLE_COWORKING}\",rss\n").as_bytes());
+    write(dir.path(), "in.csv", input);
+    let output = artclass()
+        .current_dir(dir.path())
+        .args([
+            "score",
+            "--input",
+            "in.csv",
+            "--output",
+            "out.csv",
+            "--rejects",
+            "bad.csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("artclass: scored 2 rows (3 rejected"),
+        "{stderr}"
+    );
+
+    let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["1", "5"], "good rows scored, in order");
+
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(dir.path().join("bad.csv"))
+        .unwrap();
+    assert_eq!(
+        reader.byte_headers().unwrap(),
+        &csv::ByteRecord::from(vec!["line", "reason", "row"])
+    );
+    let rejects: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+    let lines: Vec<&[u8]> = rejects.iter().map(|r| &r[0]).collect();
+    assert_eq!(lines, [b"3".as_slice(), b"4", b"5"]);
+    assert!(
+        std::str::from_utf8(&rejects[0][1])
+            .unwrap()
+            .contains("ragged row: 2 fields")
+    );
+    assert!(
+        std::str::from_utf8(&rejects[1][1])
+            .unwrap()
+            .contains("not valid UTF-8")
+    );
+    assert!(
+        std::str::from_utf8(&rejects[2][1])
+            .unwrap()
+            .contains("ragged row: 4 fields")
+    );
+    assert_eq!(&rejects[0][2], b"2,only two", "the row itself is kept");
+    assert_eq!(&rejects[1][2], b"3,caf\xe9 cr\xe8me,web");
+}
+
+#[test]
+fn bom_crlf_quoted_newlines_and_other_delimiters() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "Le service client répond ;\r\nles conseillers rappellent, \"vite\".";
+    let mut input = b"\xef\xbb\xbf".to_vec();
+    input.extend_from_slice(
+        format!(
+            "text;n\r\n\"{}\";1\r\n\"{ARTICLE_COWORKING}\";2\r\n",
+            body.replace('"', "\"\"")
+        )
+        .as_bytes(),
+    );
+    write(dir.path(), "semi.csv", &input);
+    let output = artclass()
+        .current_dir(dir.path())
+        .args([
+            "score",
+            "--quiet",
+            "--delimiter",
+            ";",
+            "--input",
+            "semi.csv",
+            "--output",
+            "out.csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (header, rows) = read_csv(&dir.path().join("out.csv"), b';');
+    assert_eq!(
+        header[..3],
+        ["text", "n", "predicted"],
+        "BOM gone from the first column name"
+    );
+    assert_eq!(
+        rows[0][0], body,
+        "quoted field with CRLF, quotes and delimiter kept verbatim"
+    );
+    assert_eq!(
+        (rows[0][2].as_str(), rows[1][2].as_str()),
+        ("customer_relation", "coworking")
+    );
+
+    let tsv = format!("n\ttext\n1\t{ARTICLE_CUSTOMER}\n");
+    write(dir.path(), "in.tsv", tsv);
+    artclass()
+        .current_dir(dir.path())
+        .args([
+            "score",
+            "--quiet",
+            "--delimiter",
+            "tab",
+            "--input",
+            "in.tsv",
+            "--output",
+            "out.tsv",
+        ])
+        .assert()
+        .success();
+    let (header, rows) = read_csv(&dir.path().join("out.tsv"), b'\t');
+    assert_eq!(header[2], "predicted");
+    assert_eq!(rows[0][2], "customer_relation");
+}
+
+#[test]
+fn empty_and_very_long_texts_are_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = ARTICLE_COWORKING.repeat(20_000); // ~4 MB in one field
+    write(
+        dir.path(),
+        "in.csv",
+        format!("id,text\n1,\n2,\"{long}\"\n3,\"   \"\n"),
+    );
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["score", "--input", "in.csv", "--output", "out.csv"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("artclass: scored 3 rows (0 rejected, 2 without a known word)"),
+        "{stderr}"
+    );
+    let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1][1].len(), long.len());
+    assert_eq!(rows[1][2], "coworking");
+    // Empty texts get the priors: a valid distribution, flagged in the summary above.
+    let p: f64 = rows[0][4..].iter().map(|v| v.parse::<f64>().unwrap()).sum();
+    assert!((p - 1.0).abs() < 1e-5);
+}
+
+/// A big input, so the run is still going when it is interrupted.
+fn big_input(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut csv = String::from("id,text\n");
+    for i in 0..60_000 {
+        let text = if i % 2 == 0 {
+            ARTICLE_CUSTOMER
+        } else {
+            ARTICLE_COWORKING
+        };
+        csv.push_str(&format!("{i},\"{text} {text} {text}\"\n"));
+    }
+    write(dir, "big.csv", csv)
+}
+
+#[test]
+fn an_interrupted_run_leaves_no_output_that_looks_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = big_input(dir.path());
+    for signal in ["INT", "TERM"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("artclass"))
+            .current_dir(dir.path())
+            .args(["--threads", "1", "score", "--quiet", "--input"])
+            .arg(&input)
+            .args(["--output", "out.csv"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until scoring has started writing (its temporary file exists).
+        let started = Instant::now();
+        while !names_in(dir.path()).iter().any(|n| n.ends_with(".tmp")) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no temporary output appeared"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let status = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = child.wait().unwrap();
+        assert!(
+            !exit.success(),
+            "SIG{signal}: the run should not report success"
+        );
+        assert_eq!(
+            names_in(dir.path()),
+            ["big.csv"],
+            "SIG{signal}: no OUT, no temporary file"
+        );
+    }
+}
