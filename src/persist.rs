@@ -386,6 +386,15 @@ impl AtomicFile {
         &self.temp_path
     }
 
+    /// Another handle on the temporary file (same file position), for a writer thread.
+    pub fn handle(&self) -> std::io::Result<std::fs::File> {
+        self.temp
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("file already committed"))?
+            .as_file()
+            .try_clone()
+    }
+
     fn file(&mut self) -> std::io::Result<&mut tempfile::NamedTempFile> {
         self.temp
             .as_mut()

@@ -45,6 +45,8 @@ pub struct Args {
 /// flat (a few chunks in flight), large enough that handing a chunk to the workers is free.
 const CHUNK_ROWS: usize = 2048;
 const CHUNK_BYTES: usize = 1 << 20;
+/// Parts per worker in a chunk, for load balance between long and short rows.
+const PARTS_PER_WORKER: usize = 8;
 
 /// What the run did, for the summary line.
 #[derive(Default)]
@@ -96,11 +98,10 @@ pub fn run(args: Args) -> Result<()> {
             stats
         }
         path => {
-            let mut file = AtomicFile::create(Path::new(path))?;
-            let mut out = io::BufWriter::with_capacity(1 << 20, &mut file);
+            let file = AtomicFile::create(Path::new(path))?;
+            let mut out = SyncingWriter::new(&file, path)?;
             let stats = job.run(records, &mut out, rejects.as_mut(), path)?;
-            out.flush().map_err(|e| Error::io(path, e))?;
-            drop(out);
+            out.finish()?;
             file.commit()?;
             stats
         }
@@ -142,6 +143,93 @@ fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> indicatif::ProgressBar
     };
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
     bar
+}
+
+/// Writes OUT on its own thread, syncing every [`SYNC_EVERY`] bytes, so the disk writes
+/// overlap scoring instead of all waiting for the final sync before the rename.
+struct SyncingWriter {
+    sender: Option<mpsc::SyncSender<Vec<u8>>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+    buffer: Vec<u8>,
+    path: String,
+}
+
+const SYNC_EVERY: u64 = 64 << 20;
+const WRITE_BUFFER: usize = 1 << 20;
+
+impl SyncingWriter {
+    fn new(file: &AtomicFile, path: &str) -> Result<Self> {
+        let mut handle = file.handle().map_err(|e| Error::io(path, e))?;
+        let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(4);
+        let thread = std::thread::spawn(move || -> io::Result<()> {
+            let mut unsynced = 0u64;
+            for buffer in receiver {
+                handle.write_all(&buffer)?;
+                unsynced += buffer.len() as u64;
+                if unsynced >= SYNC_EVERY {
+                    handle.sync_data()?;
+                    unsynced = 0;
+                }
+            }
+            Ok(())
+        });
+        Ok(SyncingWriter {
+            sender: Some(sender),
+            thread: Some(thread),
+            buffer: Vec::with_capacity(WRITE_BUFFER),
+            path: path.to_string(),
+        })
+    }
+
+    fn send(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(WRITE_BUFFER));
+        let sent = self
+            .sender
+            .as_ref()
+            .map(|s| s.send(full).is_ok())
+            .unwrap_or(false);
+        if sent { Ok(()) } else { Err(self.join()) }
+    }
+
+    /// Stops the thread and returns the error that stopped it (or a generic one).
+    fn join(&mut self) -> io::Error {
+        self.sender = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Err(e))) => e,
+            _ => io::Error::other("the output writer stopped"),
+        }
+    }
+
+    /// Writes what is left and waits for the writer thread.
+    fn finish(mut self) -> Result<()> {
+        self.send().map_err(|e| Error::io(&self.path, e))?;
+        self.sender = None;
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(Error::io(&self.path, e)),
+            _ => Err(Error::io(
+                &self.path,
+                io::Error::other("the output writer stopped"),
+            )),
+        }
+    }
+}
+
+impl Write for SyncingWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= WRITE_BUFFER {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A chunk of input rows and where the input stood after it.
@@ -227,7 +315,10 @@ impl Job<'_> {
         out.write_all(&header).map_err(write_error)?;
 
         let workers = rayon::current_num_threads().max(1);
-        let mut scorers: Vec<Scorer> = (0..workers).map(|_| self.model.scorer()).collect();
+        // One scorer (and word cache) per worker, lent to whichever part runs: parts are many
+        // more than workers so that long and short rows balance out, caches stay warm.
+        let scorers: std::sync::Mutex<Vec<Scorer>> =
+            std::sync::Mutex::new((0..workers).map(|_| self.model.scorer()).collect());
         let mut stats = Stats::default();
         std::thread::scope(|scope| -> Result<Stats> {
             // With more than one thread, reading overlaps scoring; two chunks wait at most.
@@ -258,12 +349,23 @@ impl Job<'_> {
                 if chunk.records.is_empty() {
                     break;
                 }
-                let part_len = chunk.records.len().div_ceil(workers);
+                let part_len = chunk
+                    .records
+                    .len()
+                    .div_ceil(workers * PARTS_PER_WORKER)
+                    .max(1);
                 let parts: Vec<Part> = chunk
                     .records
                     .par_chunks(part_len)
-                    .zip(scorers.par_iter_mut())
-                    .map(|(rows, scorer)| self.score_part(rows, scorer))
+                    .map(|rows| {
+                        let lent = scorers.lock().map(|mut pool| pool.pop()).unwrap_or(None);
+                        let mut scorer = lent.unwrap_or_else(|| self.model.scorer());
+                        let part = self.score_part(rows, &mut scorer);
+                        if let Ok(mut pool) = scorers.lock() {
+                            pool.push(scorer);
+                        }
+                        part
+                    })
                     .collect::<Result<_>>()?;
                 for part in parts {
                     if let Some(reject) = part.rejects.first() {

@@ -96,17 +96,28 @@ impl Analyzer {
         mut emit: impl FnMut(V),
     ) {
         self.for_each_raw_word(text, |word| {
-            let slot = match cache.map.get(word) {
-                Some(slot) => *slot,
+            let packed = pack_short(word);
+            let hot = packed.map(|key| (key, cache.hot_slot(key)));
+            let cached = match hot {
+                Some((key, i)) if cache.hot[i].0 == key => Some(cache.hot[i].1),
+                // (A hit returns the stored `Option<V>`: `None` for a dropped word.)
+                _ => cache.map.get(word).copied(),
+            };
+            let slot = match cached {
+                Some(slot) => slot,
                 None => {
                     let slot = self.normalize_word(word).map(|term| resolve(&term));
                     if cache.map.len() >= cache.capacity {
                         cache.map.clear();
+                        cache.hot.fill((0, None));
                     }
                     cache.map.insert(CompactString::from(word), slot);
                     slot
                 }
             };
+            if let Some((key, i)) = hot {
+                cache.hot[i] = (key, slot);
+            }
             if let Some(value) = slot {
                 emit(value);
             }
@@ -195,30 +206,58 @@ impl Analyzer {
 }
 
 /// Memo of raw word → resolved term for [`Analyzer::for_each_word`]; one per worker thread.
-/// Cleared when full, so memory stays bounded on endless streams. Keys of up to 24 bytes
-/// live inside the table entry: one memory access per lookup, not two.
+/// Cleared when full, so memory stays bounded on endless streams.
+///
+/// Two levels: a small direct-mapped table of short words (packed into one `u128`, compared
+/// in one instruction) that stays in the CPU cache and serves the frequent words, in front of
+/// an exact map of every word seen. Profiling showed the map's entries missing the CPU cache
+/// on most tokens; the frequent few thousand words are most tokens.
 pub struct WordCache<V> {
+    /// (packed word, its slot); key 0 is an empty slot, as no word packs to 0.
+    hot: Vec<(u128, Option<V>)>,
     map: FxHashMap<CompactString, Option<V>>,
     capacity: usize,
 }
 
-impl<V> WordCache<V> {
+/// Slots of the direct-mapped level: 8192 × 24 bytes, about the size of an L2 cache.
+const HOT_SLOTS: usize = 1 << 13;
+
+impl<V: Copy> WordCache<V> {
     pub fn new() -> Self {
         Self::with_capacity(1 << 18)
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
         WordCache {
+            hot: vec![(0, None); HOT_SLOTS],
             map: FxHashMap::default(),
             capacity: capacity.max(1),
         }
     }
+
+    fn hot_slot(&self, key: u128) -> usize {
+        let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> 51) as usize & (HOT_SLOTS - 1)
+    }
 }
 
-impl<V> Default for WordCache<V> {
+impl<V: Copy> Default for WordCache<V> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A word of up to 15 bytes as one number: its bytes, then its length in the top byte (so no
+/// two words share a key, and 0 is no word).
+fn pack_short(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    if bytes.is_empty() || bytes.len() > 15 {
+        return None;
+    }
+    let mut buffer = [0u8; 16];
+    buffer[..bytes.len()].copy_from_slice(bytes);
+    buffer[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(buffer))
 }
 
 /// Unicode lowercase, with ligatures spelled out and every apostrophe made ASCII.
