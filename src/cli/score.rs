@@ -523,28 +523,6 @@ impl Rejects {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::format_probability;
-
-    #[test]
-    fn probabilities_have_six_decimals() {
-        let mut out = Vec::new();
-        for (p, expected) in [
-            (0.0, "0.000000"),
-            (1.0, "1.000000"),
-            (0.1234564, "0.123456"),
-            (0.9999996, "1.000000"),
-            (0.5, "0.500000"),
-            (3e-7, "0.000000"),
-            (7e-7, "0.000001"),
-        ] {
-            format_probability(p, &mut out);
-            assert_eq!(std::str::from_utf8(&out).unwrap(), expected, "{p}");
-        }
-    }
-}
-
 /// Refuses `--output` naming the input file, whatever the spelling of the path.
 fn refuse_overwriting_input(input: &str, output: &str) -> Result<()> {
     if input == "-" || output == "-" {
@@ -578,4 +556,26 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
         _ => Path::new("."),
     };
     Some(parent.canonicalize().ok()?.join(path.file_name()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_probability;
+
+    #[test]
+    fn probabilities_have_six_decimals() {
+        let mut out = Vec::new();
+        for (p, expected) in [
+            (0.0, "0.000000"),
+            (1.0, "1.000000"),
+            (0.1234564, "0.123456"),
+            (0.9999996, "1.000000"),
+            (0.5, "0.500000"),
+            (3e-7, "0.000000"),
+            (7e-7, "0.000001"),
+        ] {
+            format_probability(p, &mut out);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), expected, "{p}");
+        }
+    }
 }
