@@ -386,8 +386,10 @@ fn count_sorted(ids: &mut [u32]) -> SparseRow {
     row
 }
 
-/// Documents per parallel work unit: large enough that each chunk's word cache pays off.
-const CHUNK_DOCS: usize = 256;
+/// Fewest documents per parallel work unit. Units are otherwise a quarter of each thread's
+/// share: few enough that each unit's word cache warms up (a cold cache means stemming every
+/// word again), enough for load balance.
+const MIN_CHUNK_DOCS: usize = 256;
 
 /// Marks a chunk-local term id as an n-gram id (else a word id).
 const NGRAM_BIT: u32 = 1 << 31;
@@ -397,7 +399,7 @@ const NGRAM_BIT: u32 = 1 << 31;
 struct ChunkTerms {
     words: Vec<Box<str>>,
     ngrams: Vec<NgramKey>,
-    docs: Vec<Vec<(u32, u32)>>,
+    docs: Vec<SparseRow>,
 }
 
 fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTerms {
@@ -435,15 +437,7 @@ fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTer
                 ids.push(id | NGRAM_BIT);
             }
         }
-        ids.sort_unstable();
-        let mut doc: Vec<(u32, u32)> = Vec::new();
-        for &id in &ids {
-            match doc.last_mut() {
-                Some((last, count)) if *last == id => *count += 1,
-                _ => doc.push((id, 1)),
-            }
-        }
-        docs.push(doc);
+        docs.push(count_sorted(&mut ids));
     }
     ChunkTerms {
         words,
@@ -474,7 +468,12 @@ pub fn fit_transform(
         )));
     }
     let chunks: Vec<ChunkTerms> = texts
-        .par_chunks(CHUNK_DOCS)
+        .par_chunks(
+            texts
+                .len()
+                .div_ceil(4 * rayon::current_num_threads())
+                .max(MIN_CHUNK_DOCS),
+        )
         .map(|chunk| extract_chunk(analyzer, config.ngrams, chunk))
         .collect();
 
@@ -485,7 +484,7 @@ pub fn fit_transform(
     let mut gram_index: FxHashMap<NgramKey, u32> = FxHashMap::default();
     let mut grams: Vec<NgramKey> = Vec::new();
     let mut gram_df: Vec<u32> = Vec::new();
-    let mut docs: Vec<Vec<(u32, u32)>> = Vec::with_capacity(texts.len());
+    let mut docs: Vec<SparseRow> = Vec::with_capacity(texts.len());
     for chunk in chunks {
         let word_map: Vec<u32> = chunk
             .words
@@ -519,22 +518,19 @@ pub fn fit_transform(
                 })
             })
             .collect();
-        for doc in chunk.docs {
-            let doc: Vec<(u32, u32)> = doc
-                .into_iter()
-                .map(|(id, count)| {
-                    let global = if id & NGRAM_BIT != 0 {
-                        let g = gram_map[(id & !NGRAM_BIT) as usize];
-                        gram_df[g as usize] += 1;
-                        g | NGRAM_BIT
-                    } else {
-                        let w = word_map[id as usize];
-                        word_df[w as usize] += 1;
-                        w
-                    };
-                    (global, count)
-                })
-                .collect();
+        for mut doc in chunk.docs {
+            // Global ids, in place: no new vector per document.
+            for (id, _) in doc.iter_mut() {
+                *id = if *id & NGRAM_BIT != 0 {
+                    let g = gram_map[(*id & !NGRAM_BIT) as usize];
+                    gram_df[g as usize] += 1;
+                    g | NGRAM_BIT
+                } else {
+                    let w = word_map[*id as usize];
+                    word_df[w as usize] += 1;
+                    w
+                };
+            }
             docs.push(doc);
         }
     }
@@ -581,24 +577,18 @@ pub fn fit_transform(
     )
     .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
-    let rows = docs
-        .into_par_iter()
-        .map(|doc| {
-            let mut row: SparseRow = doc
-                .into_iter()
-                .filter_map(|(id, count)| {
-                    let id = if id & NGRAM_BIT != 0 {
-                        gram_final[(id & !NGRAM_BIT) as usize]
-                    } else {
-                        word_final[id as usize]
-                    };
-                    (id != NO_WORD).then_some((id, f64::from(count)))
-                })
-                .collect();
-            row.sort_unstable_by_key(|&(id, _)| id);
-            row
-        })
-        .collect();
+    let mut rows = docs;
+    rows.par_iter_mut().for_each(|row| {
+        for (id, _) in row.iter_mut() {
+            *id = if *id & NGRAM_BIT != 0 {
+                gram_final[(*id & !NGRAM_BIT) as usize]
+            } else {
+                word_final[*id as usize]
+            };
+        }
+        row.retain(|&(id, _)| id != NO_WORD);
+        row.sort_unstable_by_key(|&(id, _)| id);
+    });
     Ok(Extraction {
         vocabulary,
         rows,

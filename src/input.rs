@@ -11,8 +11,6 @@ use std::path::Path;
 pub struct LabeledTexts {
     pub texts: Vec<String>,
     pub labels: Vec<String>,
-    /// `file.csv:12` or the path of a `.txt` file, for messages about one document.
-    pub origins: Vec<String>,
 }
 
 /// `-` means standard input; anything else is a path.
@@ -242,22 +240,20 @@ fn read_labeled_csv(
         let columns = input.columns();
         let text = columns.field(&record, text_index)?;
         let label = columns.field(&record, label_index)?.trim();
-        let origin = columns.origin(&record);
         if text.trim().is_empty() {
             return Err(Error::input(
-                origin,
+                columns.origin(&record),
                 format!("empty article in column '{text_column}'"),
             ));
         }
         if label.is_empty() {
             return Err(Error::input(
-                origin,
+                columns.origin(&record),
                 format!("empty label in column '{label_column}'"),
             ));
         }
         out.texts.push(text.to_string());
         out.labels.push(label.to_string());
-        out.origins.push(origin);
     }
     Ok(out)
 }
@@ -294,7 +290,6 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
             let text = read_article(&file)?;
             out.texts.push(text);
             out.labels.push(label.clone());
-            out.origins.push(file.display().to_string());
         }
     }
     if out.texts.is_empty() {
