@@ -19,20 +19,36 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// Which naive Bayes decision rule the classifier uses. Both are fitted by linfa-bayes's
+/// `MultinomialNb`; they differ in what it is fed and how its log-probabilities are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum NbKind {
+    /// Each label's word distribution from its own documents; score = log prior + Σ x·log P.
+    Multinomial,
+    /// Each label's distribution from all *other* labels' documents (Rennie et al. 2003, as
+    /// scikit-learn's `ComplementNB`); score = −Σ x·log P(complement). More data per
+    /// estimate, less sensitive to unbalanced labels.
+    Complement,
+}
+
 /// Builder for [`Classifier`] training settings; [`ClassifierParams::check`] validates them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClassifierParams {
     analyzer: AnalyzerConfig,
     features: FeatureConfig,
     alpha: f64,
+    kind: NbKind,
 }
 
 /// Checked training settings, ready to [`fit`](ValidClassifierParams::fit).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidClassifierParams(ClassifierParams);
 
+/// Default decision rule.
+pub const DEFAULT_KIND: NbKind = NbKind::Complement;
+
 /// Default additive smoothing (with unit-length documents, a small value is right).
-pub const DEFAULT_ALPHA: f64 = 0.01;
+pub const DEFAULT_ALPHA: f64 = 0.03;
 
 impl ClassifierParams {
     /// The language's analyzer preset, [`FeatureConfig::default`], smoothing [`DEFAULT_ALPHA`].
@@ -41,7 +57,13 @@ impl ClassifierParams {
             analyzer: AnalyzerConfig::preset(language),
             features: FeatureConfig::default(),
             alpha: DEFAULT_ALPHA,
+            kind: DEFAULT_KIND,
         }
+    }
+
+    pub fn kind(mut self, kind: NbKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn analyzer(mut self, analyzer: AnalyzerConfig) -> Self {
@@ -170,18 +192,28 @@ impl ValidClassifierParams {
         .map_err(Error::Params)?;
         let mut rows = extraction.rows;
         rows.par_iter_mut().for_each(|row| vectorizer.weigh(row));
-        let classes = fit_multinomial(&rows, &targets, names.len(), n_features, params.alpha)?;
-        Classifier::from_parts(vectorizer, names, params.alpha, classes).map_err(Error::Params)
+        let classes = fit_multinomial(
+            &rows,
+            &targets,
+            names.len(),
+            n_features,
+            params.alpha,
+            params.kind,
+        )?;
+        Classifier::from_parts(vectorizer, names, params.alpha, params.kind, classes)
+            .map_err(Error::Params)
     }
 }
 
-/// Per-class sums of the rows, fitted by linfa-bayes, with document counts restored.
+/// Per-class sums of the rows (or, for [`NbKind::Complement`], sums of every other class's
+/// rows), fitted by linfa-bayes, with document counts restored.
 fn fit_multinomial(
     rows: &[SparseRow],
     targets: &[usize],
     n_classes: usize,
     n_features: usize,
     alpha: f64,
+    kind: NbKind,
 ) -> Result<Vec<ClassHistogram>> {
     let mut sums = Array2::<f64>::zeros((n_classes, n_features));
     let mut documents = vec![0usize; n_classes];
@@ -190,6 +222,12 @@ fn fit_multinomial(
         let mut sum = sums.row_mut(class);
         for &(feature, count) in row {
             sum[feature as usize] += count;
+        }
+    }
+    if kind == NbKind::Complement {
+        let total = sums.sum_axis(ndarray::Axis(0));
+        for mut sum in sums.rows_mut() {
+            sum.zip_mut_with(&total, |s, t| *s = t - *s);
         }
     }
     let dataset = Dataset::new(sums, Array1::from_iter(0..n_classes));
@@ -247,6 +285,7 @@ pub struct Classifier {
     vectorizer: Vectorizer,
     labels: Vec<String>,
     alpha: f64,
+    kind: NbKind,
     class_count: Vec<usize>,
     prior: Vec<f64>,
     log_prior: Vec<f64>,
@@ -272,6 +311,7 @@ impl Classifier {
         vectorizer: Vectorizer,
         labels: Vec<String>,
         alpha: f64,
+        kind: NbKind,
         classes: Vec<ClassHistogram>,
     ) -> std::result::Result<Self, String> {
         let n_features = vectorizer.vocabulary().len();
@@ -300,7 +340,7 @@ impl Classifier {
             log_prob,
             feature_count: Some(feature_count),
         };
-        Self::from_tables(vectorizer, labels, alpha, tables)
+        Self::from_tables(vectorizer, labels, alpha, kind, tables)
     }
 
     /// Assembles a classifier from flat tables, checking that every part agrees.
@@ -308,6 +348,7 @@ impl Classifier {
         vectorizer: Vectorizer,
         labels: Vec<String>,
         alpha: f64,
+        kind: NbKind,
         tables: NbTables,
     ) -> std::result::Result<Self, String> {
         let k = labels.len();
@@ -343,6 +384,7 @@ impl Classifier {
             vectorizer,
             labels,
             alpha,
+            kind,
             class_count: tables.class_count,
             prior: tables.prior,
             log_prior,
@@ -400,6 +442,10 @@ impl Classifier {
         self.alpha
     }
 
+    pub fn kind(&self) -> NbKind {
+        self.kind
+    }
+
     pub fn analyzer_config(&self) -> &AnalyzerConfig {
         self.vectorizer.analyzer().config()
     }
@@ -417,6 +463,7 @@ impl Classifier {
     }
 
     /// The same state as a linfa-bayes `MultinomialNb` (classes numbered like [`labels`]).
+    /// For [`NbKind::Complement`] it is the model of each label's complement.
     ///
     /// [`labels`]: Classifier::labels
     pub fn to_linfa(&self) -> Result<MultinomialNb<f64, usize>> {
@@ -433,12 +480,19 @@ impl Classifier {
     /// joint log-likelihoods).
     pub fn predict_proba_row(&self, row: &SparseRow, out: &mut [f64]) {
         let k = self.labels.len();
-        out[..k].copy_from_slice(&self.log_prior);
+        match self.kind {
+            NbKind::Multinomial => out[..k].copy_from_slice(&self.log_prior),
+            NbKind::Complement => out[..k].fill(0.0),
+        }
         for &(feature, count) in row {
             let start = feature as usize * k;
             for (o, p) in out[..k].iter_mut().zip(&self.log_prob[start..start + k]) {
                 *o += count * p;
             }
+        }
+        if self.kind == NbKind::Complement {
+            // High probability of the complement's words is evidence against the label.
+            out[..k].iter_mut().for_each(|o| *o = -*o);
         }
         softmax(&mut out[..k]);
     }
@@ -572,6 +626,7 @@ mod tests {
         let (texts, labels) = corpus();
         for alpha in [1.0, 0.1, 0.01] {
             let model = ClassifierParams::new(Language::French)
+                .kind(NbKind::Multinomial)
                 .min_df(1)
                 .norm(Norm::None)
                 .alpha(alpha)
@@ -623,6 +678,7 @@ mod tests {
     fn weighted_features_match_linfa_on_the_same_dense_weights() {
         let (texts, labels) = corpus();
         let model = ClassifierParams::new(Language::French)
+            .kind(NbKind::Multinomial)
             .min_df(1)
             .tf(TermFrequency::Log)
             .idf(true)
@@ -654,6 +710,60 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn complement_fit_equals_linfa_on_dense_complement_rows() {
+        let (texts, labels) = corpus();
+        let model = ClassifierParams::new(Language::French)
+            .min_df(1)
+            .norm(Norm::None)
+            .kind(NbKind::Complement)
+            .alpha(0.5)
+            .check()
+            .unwrap()
+            .fit(&texts, &labels)
+            .unwrap();
+        let x = dense(&model, &texts);
+        let k = model.labels().len();
+        let y: Vec<usize> = labels
+            .iter()
+            .map(|l| model.labels().iter().position(|m| m == l).unwrap())
+            .collect();
+        // One row per label: the sum of every document of the other labels.
+        let mut complement = Array2::<f64>::zeros((k, x.ncols()));
+        for (row, &label) in x.rows().into_iter().zip(&y) {
+            for c in (0..k).filter(|&c| c != label) {
+                let mut target = complement.row_mut(c);
+                target += &row;
+            }
+        }
+        let reference = MultinomialNbParams::new()
+            .alpha(0.5)
+            .fit(&Dataset::new(complement, Array1::from_iter(0..k)))
+            .unwrap();
+        let ours = model.classes().unwrap();
+        let theirs = histograms_of(&reference).unwrap();
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(a.feature_count, b.feature_count);
+            assert_eq!(a.feature_log_prob, b.feature_log_prob);
+        }
+        // Score: minus the complement log-likelihood (no prior), then softmax.
+        let query = "Un espace de coworking pour les indépendants.";
+        let q = dense(&model, &[query]);
+        let scores: Vec<f64> = theirs
+            .iter()
+            .map(|h| -q.row(0).dot(&h.feature_log_prob))
+            .collect();
+        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+        for (c, p) in model.predict_proba(query).iter().enumerate() {
+            assert!((p - (scores[c] - max).exp() / total).abs() < 1e-12);
+        }
+        assert_eq!(
+            model.labels()[model.scorer().predict_proba(query).best().0],
+            "coworking"
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! 20      4     CRC-32 of the payload, u32 little-endian
 //! 24            payload:
 //!         8       metadata length m, u64 little-endian
-//!         m       metadata (postcard): analyzer settings, feature settings, alpha, labels,
+//!         m       metadata (postcard): analyzer settings, feature settings, alpha,
+//!                 decision rule (multinomial / complement), labels,
 //!                 words, n-grams (as word ids), idf, documents per label, priors,
 //!                 whether training counts follow
 //!         8·F·K   log P(feature | label), f64 little-endian, feature-major
@@ -25,7 +26,7 @@
 
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
-use crate::model::{Classifier, NbTables};
+use crate::model::{Classifier, NbKind, NbTables};
 use crate::text::{Analyzer, AnalyzerConfig};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -41,6 +42,7 @@ struct MetaRef<'a> {
     analyzer: &'a AnalyzerConfig,
     features: &'a FeatureConfig,
     alpha: f64,
+    kind: NbKind,
     labels: &'a [String],
     words: &'a [String],
     ngrams: &'a [NgramKey],
@@ -55,6 +57,7 @@ struct Meta {
     analyzer: AnalyzerConfig,
     features: FeatureConfig,
     alpha: f64,
+    kind: NbKind,
     labels: Vec<String>,
     words: Vec<String>,
     ngrams: Vec<NgramKey>,
@@ -85,6 +88,7 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         analyzer: model.analyzer_config(),
         features: model.feature_config(),
         alpha: model.alpha(),
+        kind: model.kind(),
         labels: model.labels(),
         words: model.vocabulary().words(),
         ngrams: model.vocabulary().ngrams(),
@@ -311,7 +315,7 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
         log_prob,
         feature_count: counts.filter(|_| keep_counts),
     };
-    Classifier::from_tables(vectorizer, meta.labels, meta.alpha, tables).map_err(fail)
+    Classifier::from_tables(vectorizer, meta.labels, meta.alpha, meta.kind, tables).map_err(fail)
 }
 
 /// Writes a model file atomically: readers see the old file or the complete new one.

@@ -6,7 +6,8 @@ mod score;
 mod train;
 
 use artclass::features::{FeatureConfig, Norm, TermFrequency};
-use artclass::model::DEFAULT_ALPHA;
+use artclass::model::{DEFAULT_ALPHA, DEFAULT_KIND, NbKind};
+use artclass::text::AnalyzerConfig;
 use artclass::{Classifier, ClassifierParams, Error, Language, Result, ValidClassifierParams};
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
@@ -99,11 +100,27 @@ struct TrainingArgs {
     /// Additive (Laplace/Lidstone) smoothing of the naive Bayes model
     #[arg(long, value_name = "A", default_value_t = DEFAULT_ALPHA)]
     alpha: f64,
+    /// Naive Bayes decision rule: multinomial, or complement (each label against the others)
+    #[arg(long, value_enum, value_name = "RULE", default_value_t = DEFAULT_KIND)]
+    nb: NbKind,
+    /// Stem words with the language's Snowball stemmer
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    stem: bool,
+    /// Drop the language's stop words
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    stop_words: bool,
 }
 
 impl TrainingArgs {
     fn params(&self) -> Result<ValidClassifierParams> {
+        let mut analyzer = AnalyzerConfig::preset(self.lang);
+        analyzer.stem = self.stem;
+        if !self.stop_words {
+            analyzer.stop_words.clear();
+        }
         ClassifierParams::new(self.lang)
+            .analyzer(analyzer)
+            .kind(self.nb)
             .ngrams(self.ngrams)
             .min_df(self.min_df)
             .tf(self.tf)

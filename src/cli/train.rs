@@ -62,7 +62,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary: {} features (lang {}, ngrams {}, min-df {}, tf {}, idf {}, norm {}), alpha {}\nmodel written to {}\n",
+        "vocabulary: {} features (lang {}, ngrams {}, min-df {}, tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
         model.vocabulary().len(),
         model.analyzer_config().language,
         features.ngrams,
@@ -70,6 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         format!("{:?}", features.tf).to_lowercase(),
         features.idf,
         format!("{:?}", features.norm).to_lowercase(),
+        format!("{:?}", model.kind()).to_lowercase(),
         model.alpha(),
         args.output.display()
     ));
