@@ -12,6 +12,7 @@ pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod persist;
+pub mod plot;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -183,6 +183,15 @@ impl ValidClassifierParams {
             Vec::new()
         };
         let n_features = extraction.vocabulary.len();
+        let n_words = extraction.vocabulary.words().len() as u32;
+        let mut tokens = vec![0u64; names.len()];
+        for (row, &label) in extraction.rows.iter().zip(&targets) {
+            tokens[label] += row
+                .iter()
+                .filter(|&&(f, _)| f < n_words)
+                .map(|&(_, c)| c as u64)
+                .sum::<u64>();
+        }
         let vectorizer = Vectorizer::new(
             analyzer,
             params.features.clone(),
@@ -200,8 +209,11 @@ impl ValidClassifierParams {
             params.alpha,
             params.kind,
         )?;
-        Classifier::from_parts(vectorizer, names, params.alpha, params.kind, classes)
-            .map_err(Error::Params)
+        let mut model =
+            Classifier::from_parts(vectorizer, names, params.alpha, params.kind, classes)
+                .map_err(Error::Params)?;
+        model.training_tokens = Some(tokens);
+        Ok(model)
     }
 }
 
@@ -293,6 +305,8 @@ pub struct Classifier {
     log_prob: Vec<f64>,
     /// linfa's `feature_count`, transposed; `None` in a scoring-only model.
     feature_count: Option<Vec<f64>>,
+    /// Words kept as features in each label's training documents; known right after `fit`.
+    training_tokens: Option<Vec<u64>>,
 }
 
 /// The naive Bayes state of a [`Classifier`] in its flat, feature-major form.
@@ -390,6 +404,7 @@ impl Classifier {
             log_prior,
             log_prob: tables.log_prob,
             feature_count: tables.feature_count,
+            training_tokens: None,
         })
     }
 
@@ -407,6 +422,12 @@ impl Classifier {
     /// a model loaded for scoring only.
     pub fn feature_count_table(&self) -> Option<&[f64]> {
         self.feature_count.as_deref()
+    }
+
+    /// Words kept as features in each label's training documents (after analysis and
+    /// pruning): known for a model just trained, `None` for one loaded from a file.
+    pub fn training_tokens(&self) -> Option<&[u64]> {
+        self.training_tokens.as_deref()
     }
 
     /// Number of training documents of each label.

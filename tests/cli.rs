@@ -167,10 +167,10 @@ fn train_from_csv_then_classify_with_it() {
     assert!(
         summary
             .lines()
-            .any(|l| l.starts_with("coworking") && l.trim_end().ends_with(" 3")),
+            .any(|l| l.starts_with("coworking") && l.split_whitespace().nth(1) == Some("3")),
         "{summary}"
     );
-    assert!(summary.contains("vocabulary: "), "{summary}");
+    assert!(summary.contains("vocabulary after pruning: "), "{summary}");
     assert!(
         summary.contains(" s\n") || summary.contains(" s "),
         "time taken: {summary}"
@@ -758,4 +758,158 @@ fn stdin_article_and_stdout_dash_work_together() {
             .unwrap()
             .starts_with("-\tcoworking\t")
     );
+}
+
+// ---- cross-validation, the confusion picture, the training report ----
+
+/// A labelled set in a label directory tree, for cross-validation: the project's own corpus.
+fn corpus() -> std::path::PathBuf {
+    root().join("data/corpus")
+}
+
+#[test]
+fn cross_validation_reports_mean_and_spread_and_is_seeded() {
+    let run = |seed: &str| {
+        let output = artclass()
+            .args([
+                "eval", "--cv", "4", "--seed", seed, "--json", "--ngrams", "1", "--input",
+            ])
+            .arg(corpus())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let report = run("7");
+    assert_eq!(report["folds"], 4);
+    let per_fold = report["per_fold"].as_array().unwrap();
+    assert_eq!(per_fold.len(), 4);
+    let documents: u64 = per_fold
+        .iter()
+        .map(|f| f["documents"].as_u64().unwrap())
+        .sum();
+    assert_eq!(documents, report["documents"].as_u64().unwrap());
+    let f1s: Vec<f64> = per_fold
+        .iter()
+        .map(|f| f["macro_f1"].as_f64().unwrap())
+        .collect();
+    let mean = f1s.iter().sum::<f64>() / 4.0;
+    assert!((report["macro_f1"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert!(report["macro_f1_std"].as_f64().unwrap() >= 0.0);
+    assert!(mean > 0.8, "the corpus is learnable: {mean}");
+    assert_eq!(report, run("7"), "same seed, same folds, same numbers");
+
+    let table = artclass()
+        .args(["eval", "--cv", "3", "--input"])
+        .arg(corpus())
+        .output()
+        .unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(
+        table.contains("3-fold stratified cross-validation (seed 42)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("macro-F1") && table.contains("±") && table.contains("confusion matrix")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let model = small_model(dir.path());
+    artclass()
+        .args(["eval", "--cv", "3", "--model"])
+        .arg(&model)
+        .args(["--input"])
+        .arg(corpus())
+        .assert()
+        .failure()
+        .code(2);
+}
+
+#[test]
+fn confusion_picture_is_a_valid_svg_naming_every_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let test = write(
+        dir.path(),
+        "test.csv",
+        format!(
+            "text,label\n\"{ARTICLE_COWORKING}\",coworking\n\"{ARTICLE_CUSTOMER}\",customer_relation\n\"{ARTICLE_CUSTOMER}\",a & <b>\n"
+        ),
+    );
+    for (args, name) in [
+        (vec!["eval"], "model.svg"),
+        (vec!["eval", "--cv", "3", "--ngrams", "1"], "cv.svg"),
+    ] {
+        let plot = dir.path().join(name);
+        let mut command = artclass();
+        command.args(&args).arg("--plot").arg(&plot).arg("--input");
+        if name == "cv.svg" {
+            command.arg(corpus());
+        } else {
+            command.arg(&test);
+        }
+        command.assert().success();
+        let svg = std::fs::read_to_string(&plot).unwrap();
+        let document = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        assert_eq!(document.root_element().tag_name().name(), "svg");
+        let texts: Vec<&str> = document
+            .descendants()
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        let labels: &[&str] = if name == "cv.svg" {
+            &["coworking", "customer_relation", "ecommerce", "training"]
+        } else {
+            &[
+                "coworking",
+                "customer_relation",
+                "ecommerce",
+                "training",
+                "a & <b>",
+            ]
+        };
+        for label in labels {
+            assert!(texts.contains(label), "{name}: label {label:?} missing");
+        }
+    }
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["eval", "--plot", "cm.png", "--input", "test.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("name it with .svg"));
+}
+
+#[test]
+fn train_reports_documents_tokens_and_pruned_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = artclass()
+        .args(["train", "--input"])
+        .arg(corpus())
+        .arg("--output")
+        .arg(dir.path().join("m.artclass"))
+        .output()
+        .unwrap();
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        summary.contains("documents") && summary.contains("tokens"),
+        "{summary}"
+    );
+    for line in summary
+        .lines()
+        .filter(|l| l.starts_with("coworking") || l.starts_with("training"))
+    {
+        let numbers: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(numbers[0], 92, "{line}");
+        assert!(numbers[1] > 92 * 100, "tokens per label: {line}");
+    }
+    assert!(summary.contains("vocabulary after pruning: "), "{summary}");
 }

@@ -7,6 +7,7 @@ use artclass::metrics::Evaluation;
 use artclass::{Classifier, Error, Result, input};
 use rayon::prelude::*;
 use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,6 +33,9 @@ pub struct Args {
     /// K stratified folds [default: off]
     #[arg(long, value_name = "K", conflicts_with = "model")]
     cv: Option<usize>,
+    /// Also draw the confusion matrix as an SVG heat map at PATH (.svg) [default: no picture]
+    #[arg(long, value_name = "PATH")]
+    plot: Option<PathBuf>,
     /// Seed of the fold assignment for --cv
     #[arg(long, value_name = "N", default_value_t = 42)]
     seed: u64,
@@ -40,6 +44,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if let Some(plot) = &args.plot
+        && plot
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+            != Some("svg")
+    {
+        return Err(Error::Params(format!(
+            "--plot {}: the picture is an SVG file, name it with .svg",
+            plot.display()
+        )));
+    }
     let read = || {
         input::read_labeled(
             &args.input,
@@ -53,6 +70,11 @@ pub fn run(args: Args) -> Result<()> {
             let params = args.training.params()?;
             let data = read()?;
             let cv = cross_validate(&params, &data.texts, &data.labels, k, args.seed)?;
+            write_plot(
+                &args,
+                &cv.pooled,
+                &format!("{k}-fold cross-validation of {}", args.input),
+            )?;
             if args.json {
                 cv_json(&cv, k, args.seed)
             } else {
@@ -63,6 +85,11 @@ pub fn run(args: Args) -> Result<()> {
             // The model first: a bad --model fails before a large input is read.
             let model = args.model.load()?;
             let evaluation = evaluate_model(&model, &read()?)?;
+            write_plot(
+                &args,
+                &evaluation,
+                &format!("artclass eval on {}", args.input),
+            )?;
             if args.json {
                 render_json(&evaluation)
             } else {
@@ -111,6 +138,16 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
         })
         .collect::<Result<_>>()?;
     Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))
+}
+
+fn write_plot(args: &Args, evaluation: &Evaluation, title: &str) -> Result<()> {
+    match &args.plot {
+        Some(path) => artclass::persist::write_atomically(
+            path,
+            artclass::plot::confusion_svg(evaluation, title).as_bytes(),
+        ),
+        None => Ok(()),
+    }
 }
 
 fn evaluation_json(evaluation: &Evaluation) -> serde_json::Map<String, serde_json::Value> {

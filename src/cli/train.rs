@@ -56,14 +56,23 @@ pub fn run(args: Args) -> Result<()> {
         bytes as f64 / 1e6,
         elapsed
     );
-    summary.push_str(&format!("{:<width$}  documents\n", "label"));
-    for (label, documents) in model.labels().iter().zip(model.class_counts()) {
-        summary.push_str(&format!("{label:<width$}  {documents:>9}\n"));
+    summary.push_str(&format!(
+        "{:<width$}  {:>9}  {:>11}\n",
+        "label", "documents", "tokens"
+    ));
+    let tokens = model.training_tokens().unwrap_or_default();
+    for (i, (label, documents)) in model.labels().iter().zip(model.class_counts()).enumerate() {
+        let label_tokens = tokens.get(i).copied().unwrap_or(0);
+        summary.push_str(&format!(
+            "{label:<width$}  {documents:>9}  {label_tokens:>11}\n"
+        ));
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary: {} features (lang {}, ngrams {}, min-df {}, tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
+        "vocabulary after pruning: {} features ({} words, {} n-grams; lang {}, ngrams {}, min-df {}, tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
         model.vocabulary().len(),
+        model.vocabulary().words().len(),
+        model.vocabulary().ngrams().len(),
         model.analyzer_config().language,
         features.ngrams,
         features.min_df,
