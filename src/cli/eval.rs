@@ -151,17 +151,17 @@ fn write_plot(args: &Args, evaluation: &Evaluation, title: &str) -> Result<()> {
 }
 
 fn evaluation_json(evaluation: &Evaluation) -> serde_json::Map<String, serde_json::Value> {
-    let serde_json::Value::Object(map) = serde_json::json!({
-        "documents": evaluation.total(),
-        "accuracy": evaluation.accuracy(),
-        "macro_f1": evaluation.macro_f1(),
-        "log_loss": evaluation.log_loss,
-        "per_label": evaluation.per_label(),
-        "labels": evaluation.labels,
-        "confusion": evaluation.confusion,
-    }) else {
-        unreachable!("json! of an object literal is an object")
-    };
+    let mut map = serde_json::Map::new();
+    map.insert("documents".into(), evaluation.total().into());
+    map.insert("accuracy".into(), evaluation.accuracy().into());
+    map.insert("macro_f1".into(), evaluation.macro_f1().into());
+    map.insert("log_loss".into(), serde_json::json!(evaluation.log_loss));
+    map.insert(
+        "per_label".into(),
+        serde_json::json!(evaluation.per_label()),
+    );
+    map.insert("labels".into(), serde_json::json!(evaluation.labels));
+    map.insert("confusion".into(), serde_json::json!(evaluation.confusion));
     map
 }
 
