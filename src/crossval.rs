@@ -86,9 +86,7 @@ pub fn cross_validate(
                     // The fold's model may lack a rare label: map through names.
                     let best = index_of(&model.labels()[prediction.best().0]);
                     let p = model
-                        .labels()
-                        .iter()
-                        .position(|l| l == &labels[i])
+                        .label_index(&labels[i])
                         .map_or(0.0, |c| prediction.probabilities[c]);
                     (best, p)
                 },

@@ -101,15 +101,6 @@ impl ClassifierParams {
         self
     }
 
-    /// The settings as they are (also after [`check`](Self::check)).
-    pub fn features(&self) -> &FeatureConfig {
-        &self.features
-    }
-
-    pub fn analyzer_config(&self) -> &AnalyzerConfig {
-        &self.analyzer
-    }
-
     pub fn check(self) -> Result<ValidClassifierParams> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
             return Err(Error::Params(format!(
@@ -457,6 +448,11 @@ impl Classifier {
     /// Labels in the order of every probability vector.
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// Position of `label` in [`labels`](Self::labels), if the model knows it.
+    pub fn label_index(&self, label: &str) -> Option<usize> {
+        self.labels.binary_search_by(|l| l.as_str().cmp(label)).ok()
     }
 
     pub fn alpha(&self) -> f64 {

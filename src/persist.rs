@@ -385,11 +385,6 @@ impl AtomicFile {
         })
     }
 
-    /// Where the data goes until [`commit`](Self::commit).
-    pub fn temp_path(&self) -> &Path {
-        &self.temp_path
-    }
-
     /// Another handle on the temporary file (same file position), for a writer thread.
     pub fn handle(&self) -> std::io::Result<std::fs::File> {
         self.temp

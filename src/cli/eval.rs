@@ -112,9 +112,7 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
             |scorer, (text, label)| {
                 let prediction = scorer.predict_proba(text);
                 let p_true = model
-                    .labels()
-                    .iter()
-                    .position(|l| l == label)
+                    .label_index(label)
                     .map_or(0.0, |c| prediction.probabilities[c]);
                 (prediction.best().0, p_true)
             },

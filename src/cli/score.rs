@@ -191,30 +191,30 @@ impl SyncingWriter {
             .as_ref()
             .map(|s| s.send(full).is_ok())
             .unwrap_or(false);
-        if sent { Ok(()) } else { Err(self.join()) }
+        if sent {
+            return Ok(());
+        }
+        // The thread is gone: its error says why (disk full…).
+        Err(self
+            .stop()
+            .err()
+            .unwrap_or_else(|| io::Error::other("the output writer stopped")))
     }
 
-    /// Stops the thread and returns the error that stopped it (or a generic one).
-    fn join(&mut self) -> io::Error {
+    /// Closes the channel and waits for the thread: its result, or why it is gone.
+    fn stop(&mut self) -> io::Result<()> {
         self.sender = None;
         match self.thread.take().map(|t| t.join()) {
-            Some(Ok(Err(e))) => e,
-            _ => io::Error::other("the output writer stopped"),
+            Some(Ok(result)) => result,
+            _ => Err(io::Error::other("the output writer stopped")),
         }
     }
 
     /// Writes what is left and waits for the writer thread.
     fn finish(mut self) -> Result<()> {
-        self.send().map_err(|e| Error::io(&self.path, e))?;
-        self.sender = None;
-        match self.thread.take().map(|t| t.join()) {
-            Some(Ok(Ok(()))) => Ok(()),
-            Some(Ok(Err(e))) => Err(Error::io(&self.path, e)),
-            _ => Err(Error::io(
-                &self.path,
-                io::Error::other("the output writer stopped"),
-            )),
-        }
+        self.send()
+            .and_then(|()| self.stop())
+            .map_err(|e| Error::io(&self.path, e))
     }
 }
 
@@ -319,8 +319,8 @@ impl Job<'_> {
         // more than workers so that long and short rows balance out, caches stay warm.
         let scorers: std::sync::Mutex<Vec<Scorer>> =
             std::sync::Mutex::new((0..workers).map(|_| self.model.scorer()).collect());
-        let mut stats = Stats::default();
         std::thread::scope(|scope| -> Result<Stats> {
+            let mut stats = Stats::default();
             // With more than one thread, reading overlaps scoring; two chunks wait at most.
             let (sender, receiver) = mpsc::sync_channel::<Result<Chunk>>(2);
             let mut inline_reader = None;
@@ -392,7 +392,7 @@ impl Job<'_> {
                 self.progress.set_message(format!("{} rows", stats.rows));
                 offset = chunk.end_offset;
             }
-            Ok(std::mem::take(&mut stats))
+            Ok(stats)
         })
     }
 
