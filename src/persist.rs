@@ -1,32 +1,35 @@
-//! The model file: a fixed header, then a payload of metadata and two raw tables.
+//! The model file: a fixed header, then a payload of metadata and raw tables.
 //!
 //! ```text
 //! offset  size  field
 //! 0       8     magic "ARTCLASS"
 //! 8       4     format version, u32 little-endian
 //! 12      8     payload length in bytes, u64 little-endian
-//! 20      4     CRC-32 of the payload, u32 little-endian
-//! 24            payload:
+//! 20      4     CRC-32 of the scoring part, u32 little-endian
+//! 24      4     CRC-32 of the exact part (0 when there is none), u32 little-endian
+//! 28            payload, scoring part:
 //!         8       metadata length m, u64 little-endian
 //!         m       metadata (postcard): analyzer settings, feature settings, alpha,
 //!                 decision rule (multinomial / complement), labels,
 //!                 words, n-grams (as word ids), idf, documents per label, priors,
-//!                 whether training counts follow
+//!                 whether the exact part follows
+//!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
+//!               exact part (optional):
 //!         8·F·K   log P(feature | label), f64 little-endian, feature-major
-//!         8·F·K   training counts per feature and label, same layout (optional)
+//!         8·F·K   training counts per feature and label, same layout
 //! ```
 //!
 //! Loading checks magic, version and announced length against the real size before anything
 //! else, checks every table size against the metadata before allocating it, and verifies the
-//! checksum before trusting a single value, so a truncated, corrupted, foreign or newer file
-//! is refused with a clear message and never causes a huge allocation. The tables are raw
-//! arrays, so a model loads at memory speed, and scoring can skip the training counts.
-//! Saving writes a temporary file beside the target and renames it over the target only when
-//! complete.
+//! checksum of each part it reads before trusting a single value, so a truncated, corrupted,
+//! foreign, older or newer file is refused with a clear message and never causes a huge
+//! allocation. The tables are raw arrays, so a model loads at memory speed; scoring reads the
+//! first part only (a quarter of the file), with its own checksum. Saving writes a temporary
+//! file beside the target and renames it over the target only when complete.
 
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
-use crate::model::{Classifier, NbKind, NbTables};
+use crate::model::{Classifier, ExactTables, NbKind, NbTables};
 use crate::text::{Analyzer, AnalyzerConfig};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -34,8 +37,8 @@ use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout.
-pub const FORMAT_VERSION: u32 = 1;
-const HEADER_LEN: u64 = 24;
+pub const FORMAT_VERSION: u32 = 2;
+const HEADER_LEN: u64 = 28;
 
 #[derive(Serialize)]
 struct MetaRef<'a> {
@@ -79,11 +82,10 @@ pub enum Load {
 
 /// Writes the model file format to `out`, which must start empty at position 0.
 pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<()> {
-    let (class_count, prior, log_prob) =
-        (model.class_counts(), model.priors(), model.log_prob_table());
-    let counts = model.feature_count_table().ok_or_else(|| {
+    let exact = model.exact_tables().ok_or_else(|| {
         Error::Params("a model loaded for scoring only cannot be saved: load it in full".into())
     })?;
+    let weights = model.scoring_weights();
     let meta = MetaRef {
         analyzer: model.analyzer_config(),
         features: model.feature_config(),
@@ -93,13 +95,13 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         words: model.vocabulary().words(),
         ngrams: model.vocabulary().ngrams(),
         idf: model.vectorizer().idf(),
-        class_count: class_count.iter().map(|&c| c as u64).collect(),
-        prior,
+        class_count: model.class_counts().iter().map(|&c| c as u64).collect(),
+        prior: model.priors(),
         has_counts: true,
     };
     let meta = postcard::to_allocvec(&meta)
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
-    let payload_len = 8 + meta.len() as u64 + 16 * log_prob.len() as u64;
+    let payload_len = 8 + meta.len() as u64 + 4 * weights.len() as u64 + 16 * weights.len() as u64;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
@@ -107,26 +109,32 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
     header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
     header[12..20].copy_from_slice(&payload_len.to_le_bytes());
     out.write_all(&header).map_err(io)?;
-    let mut hasher = crc32fast::Hasher::new();
-    let mut put = |bytes: &[u8], out: &mut W| -> Result<()> {
+    let put = |bytes: &[u8], hasher: &mut crc32fast::Hasher, out: &mut W| -> Result<()> {
         hasher.update(bytes);
         out.write_all(bytes).map_err(io)
     };
-    put(&(meta.len() as u64).to_le_bytes(), out)?;
-    put(&meta, out)?;
+    let mut scoring = crc32fast::Hasher::new();
+    put(&(meta.len() as u64).to_le_bytes(), &mut scoring, out)?;
+    put(&meta, &mut scoring, out)?;
     let mut buffer = Vec::with_capacity(1 << 16);
-    for table in [log_prob, counts] {
+    for chunk in weights.chunks(1 << 13) {
+        buffer.clear();
+        buffer.extend(chunk.iter().flat_map(|w| w.to_le_bytes()));
+        put(&buffer, &mut scoring, out)?;
+    }
+    let mut exact_crc = crc32fast::Hasher::new();
+    for table in [&exact.log_prob, &exact.feature_count] {
         for chunk in table.chunks(1 << 13) {
             buffer.clear();
-            for value in chunk {
-                buffer.extend_from_slice(&value.to_le_bytes());
-            }
-            put(&buffer, out)?;
+            buffer.extend(chunk.iter().flat_map(|v| v.to_le_bytes()));
+            put(&buffer, &mut exact_crc, out)?;
         }
     }
-    let checksum = hasher.finalize();
     out.seek(SeekFrom::Start(20)).map_err(io)?;
-    out.write_all(&checksum.to_le_bytes()).map_err(io)?;
+    out.write_all(&scoring.finalize().to_le_bytes())
+        .map_err(io)?;
+    out.write_all(&exact_crc.finalize().to_le_bytes())
+        .map_err(io)?;
     out.seek(SeekFrom::End(0)).map_err(io)?;
     Ok(())
 }
@@ -168,7 +176,7 @@ pub fn load(path: &Path, load: Load) -> Result<Classifier> {
     )
 }
 
-/// Reads the payload through the checksum, never past its announced end.
+/// Reads the payload through a checksum, never past its announced end.
 struct PayloadReader<R> {
     inner: R,
     hasher: crc32fast::Hasher,
@@ -183,28 +191,31 @@ impl<R: Read> PayloadReader<R> {
         Ok(())
     }
 
-    /// Reads `cells` little-endian f64 values, or checks them without keeping them.
-    fn table(&mut self, cells: usize, keep: bool) -> std::io::Result<Vec<f64>> {
-        let mut out = if keep {
-            Vec::with_capacity(cells)
-        } else {
-            Vec::new()
-        };
+    /// Reads `cells` little-endian values of `N` bytes each.
+    fn table<const N: usize, T>(
+        &mut self,
+        cells: usize,
+        decode: fn([u8; N]) -> T,
+    ) -> std::io::Result<Vec<T>> {
+        let mut out = Vec::with_capacity(cells);
         let mut buffer = vec![0u8; 1 << 16];
-        let mut left = cells * 8;
+        let mut left = cells * N;
         while left > 0 {
             let chunk = &mut buffer[..left.min(1 << 16)];
             self.fill(chunk)?;
-            if keep {
-                out.extend(
-                    chunk
-                        .chunks_exact(8)
-                        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))),
-                );
-            }
+            out.extend(
+                chunk
+                    .chunks_exact(N)
+                    .map(|b| decode(b.try_into().unwrap_or([0; N]))),
+            );
             left -= chunk.len();
         }
         Ok(out)
+    }
+
+    /// The checksum of what was read since the last call.
+    fn checksum(&mut self) -> u32 {
+        std::mem::take(&mut self.hasher).finalize()
     }
 }
 
@@ -220,7 +231,7 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
             "not an artclass model file (no ARTCLASS header)".into(),
         ));
     }
-    if have < HEADER_LEN as usize {
+    if have < 12 {
         return Err(fail(format!(
             "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
         )));
@@ -238,6 +249,16 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
             "format version 0 does not exist: the file is corrupted".into(),
         ));
     }
+    if version < FORMAT_VERSION {
+        return Err(fail(format!(
+            "format version {version} is older than this artclass reads ({FORMAT_VERSION}); train the model again"
+        )));
+    }
+    if have < HEADER_LEN as usize {
+        return Err(fail(format!(
+            "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
+        )));
+    }
     let mut len_bytes = [0u8; 8];
     len_bytes.copy_from_slice(&header[12..20]);
     let declared = u64::from_le_bytes(len_bytes);
@@ -249,7 +270,7 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
             format!("{} unexpected bytes after the payload", actual - declared)
         }));
     }
-    let checksum = u32_at(20);
+    let (scoring_checksum, exact_checksum) = (u32_at(20), u32_at(24));
 
     let mut payload = PayloadReader {
         inner: input,
@@ -257,6 +278,7 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
         remaining: declared,
     };
     let corrupted = |what: &str| fail(format!("corrupted: {what}"));
+    let mismatch = || fail("checksum mismatch: the file is corrupted".into());
     if declared < 8 {
         return Err(corrupted("payload too short"));
     }
@@ -270,25 +292,32 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
     payload.fill(&mut meta).map_err(io)?;
     let meta: Meta = postcard::from_bytes(&meta)
         .map_err(|e| corrupted(&format!("undecodable metadata ({e})")))?;
-
     let features = meta.words.len() as u64 + meta.ngrams.len() as u64;
     let cells = features.checked_mul(meta.labels.len() as u64);
-    let tables = if meta.has_counts { 2 } else { 1 };
-    match cells.and_then(|c| c.checked_mul(8 * tables)) {
-        Some(bytes) if bytes == payload.remaining => {}
+    let bytes_per_cell = if meta.has_counts { 4 + 16 } else { 4 };
+    let cells = match cells {
+        Some(cells) if cells.checked_mul(bytes_per_cell) == Some(payload.remaining) => {
+            cells as usize
+        }
         _ => return Err(corrupted("table sizes disagree with the file size")),
+    };
+    let weights = payload.table(cells, f32::from_le_bytes).map_err(io)?;
+    if payload.checksum() != scoring_checksum {
+        return Err(mismatch());
     }
-    let cells = cells.unwrap_or(0) as usize;
-    let log_prob = payload.table(cells, true).map_err(io)?;
-    let keep_counts = meta.has_counts && load == Load::Full;
-    let counts = if meta.has_counts {
-        Some(payload.table(cells, keep_counts).map_err(io)?)
+    let exact = if meta.has_counts && load == Load::Full {
+        let log_prob = payload.table(cells, f64::from_le_bytes).map_err(io)?;
+        let feature_count = payload.table(cells, f64::from_le_bytes).map_err(io)?;
+        if payload.checksum() != exact_checksum {
+            return Err(mismatch());
+        }
+        Some(ExactTables {
+            log_prob,
+            feature_count,
+        })
     } else {
         None
     };
-    if payload.hasher.finalize() != checksum {
-        return Err(fail("checksum mismatch: the file is corrupted".into()));
-    }
 
     // The bytes are what was written; now check that what was written makes sense.
     if !(meta.alpha.is_finite() && meta.alpha > 0.0) {
@@ -312,8 +341,8 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
     let tables = NbTables {
         class_count: meta.class_count.iter().map(|&c| c as usize).collect(),
         prior: meta.prior,
-        log_prob,
-        feature_count: counts.filter(|_| keep_counts),
+        weights,
+        exact,
     };
     Classifier::from_tables(vectorizer, meta.labels, meta.alpha, meta.kind, tables).map_err(fail)
 }
@@ -505,7 +534,7 @@ mod tests {
             );
         }
         // A flipped bit anywhere in the payload is caught.
-        for at in [24, 40, bytes.len() / 2, bytes.len() - 3] {
+        for at in [20, 24, 40, bytes.len() / 2, bytes.len() - 3] {
             let mut flipped = bytes.clone();
             flipped[at] ^= 0x40;
             let message = error_of(&flipped);
@@ -523,7 +552,7 @@ mod tests {
         huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(error_of(&huge).contains("truncated"));
         let mut huge_meta = bytes.clone();
-        huge_meta[24..32].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+        huge_meta[28..36].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
         assert!(error_of(&huge_meta).contains("corrupted"));
 
         let mut longer = bytes;
