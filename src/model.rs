@@ -14,7 +14,7 @@ use crate::features::{
 use crate::text::{Analyzer, AnalyzerConfig, Language};
 use linfa::prelude::*;
 use linfa_bayes::{MultinomialNb, MultinomialNbParams};
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -192,7 +192,7 @@ impl ValidClassifierParams {
         .map_err(Error::Params)?;
         let mut rows = extraction.rows;
         rows.par_iter_mut().for_each(|row| vectorizer.weigh(row));
-        let classes = fit_multinomial(
+        let tables = fit_multinomial(
             &rows,
             &targets,
             names.len(),
@@ -200,16 +200,24 @@ impl ValidClassifierParams {
             params.alpha,
             params.kind,
         )?;
+        drop(rows);
         let mut model =
-            Classifier::from_parts(vectorizer, names, params.alpha, params.kind, classes)
+            Classifier::from_tables(vectorizer, names, params.alpha, params.kind, tables)
                 .map_err(Error::Params)?;
         model.training_tokens = Some(tokens);
         Ok(model)
     }
 }
 
-/// Per-class sums of the rows (or, for [`NbKind::Complement`], sums of every other class's
-/// rows), fitted by linfa-bayes, with document counts restored.
+/// Fits linfa-bayes's `MultinomialNb` on per-class sums of the rows (or, for
+/// [`NbKind::Complement`], sums of every other class's rows), with document counts and
+/// priors restored, into feature-major tables.
+///
+/// linfa-bayes estimates each class from that class's rows alone (only the priors look at
+/// every class, and they are restored here), so fitting one class at a time gives the very
+/// numbers a single fit would. One class at a time, a few in parallel: the dense
+/// classes × features arrays are never all held at once in linfa's layout, and the classes
+/// share the cores.
 fn fit_multinomial(
     rows: &[SparseRow],
     targets: &[usize],
@@ -217,33 +225,79 @@ fn fit_multinomial(
     n_features: usize,
     alpha: f64,
     kind: NbKind,
-) -> Result<Vec<ClassHistogram>> {
-    let mut sums = Array2::<f64>::zeros((n_classes, n_features));
+) -> Result<NbTables> {
     let mut documents = vec![0usize; n_classes];
-    for (row, &class) in rows.iter().zip(targets) {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
+    for (i, &class) in targets.iter().enumerate() {
         documents[class] += 1;
-        let mut sum = sums.row_mut(class);
-        for &(feature, count) in row {
-            sum[feature as usize] += count;
+        members[class].push(i);
+    }
+    let class_sum = |class: usize| {
+        let mut sum = Array1::<f64>::zeros(n_features);
+        for &doc in &members[class] {
+            for &(feature, count) in &rows[doc] {
+                sum[feature as usize] += count;
+            }
+        }
+        sum
+    };
+    let total = match kind {
+        NbKind::Multinomial => None,
+        NbKind::Complement => Some(
+            (0..n_classes).fold(Array1::<f64>::zeros(n_features), |total, class| {
+                total + class_sum(class)
+            }),
+        ),
+    };
+    let fit_class = |class: usize| -> Result<ClassHistogram> {
+        let mut sum = class_sum(class);
+        if let Some(total) = &total {
+            sum.zip_mut_with(total, |s, t| *s = t - *s);
+        }
+        let dataset = Dataset::new(sum.insert_axis(ndarray::Axis(0)), Array1::from_elem(1, 0));
+        let fitted: MultinomialNb<f64, usize> =
+            MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
+        drop(dataset);
+        histograms_of(fitted)?
+            .pop()
+            .ok_or_else(|| Error::Params("the fitted model lost a class".into()))
+    };
+
+    let k = n_classes;
+    let mut log_prob = vec![0.0; n_features * k];
+    let mut feature_count = vec![0.0; n_features * k];
+    let batch = rayon::current_num_threads().max(1);
+    for first in (0..k).step_by(batch) {
+        let fitted: Vec<ClassHistogram> = (first..(first + batch).min(k))
+            .into_par_iter()
+            .map(fit_class)
+            .collect::<Result<_>>()?;
+        for (class, histogram) in (first..).zip(fitted) {
+            if histogram.feature_count.len() != n_features
+                || histogram.feature_log_prob.len() != n_features
+            {
+                return Err(Error::Params("the fitted model lost features".into()));
+            }
+            for j in 0..n_features {
+                log_prob[j * k + class] = histogram.feature_log_prob[j];
+                feature_count[j * k + class] = histogram.feature_count[j];
+            }
         }
     }
-    if kind == NbKind::Complement {
-        let total = sums.sum_axis(ndarray::Axis(0));
-        for mut sum in sums.rows_mut() {
-            sum.zip_mut_with(&total, |s, t| *s = t - *s);
-        }
-    }
-    let dataset = Dataset::new(sums, Array1::from_iter(0..n_classes));
-    let fitted: MultinomialNb<f64, usize> =
-        MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
-    let mut classes = histograms_of(&fitted)?;
-    let total: usize = documents.iter().sum();
-    for (class, histogram) in classes.iter_mut().enumerate() {
-        histogram.class_count = documents[class];
+    let total_documents: usize = documents.iter().sum();
+    Ok(NbTables {
         // The same expression linfa-bayes uses, so the result is bit-identical to its own.
-        histogram.prior = documents[class] as f64 / total as f64;
-    }
-    Ok(classes)
+        prior: documents
+            .iter()
+            .map(|&d| d as f64 / total_documents as f64)
+            .collect(),
+        class_count: documents,
+        weights: scoring_weights(&log_prob, k, kind),
+        exact: Some(ExactTables {
+            log_prob,
+            feature_count,
+        }),
+    })
 }
 
 /// One class of a fitted `MultinomialNb`: a field-for-field serde mirror of linfa-bayes's
@@ -262,9 +316,10 @@ struct MultinomialNbMirror {
     class_info: HashMap<usize, ClassHistogram>,
 }
 
-fn histograms_of(nb: &MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
-    let bytes = postcard::to_allocvec(nb)
+fn histograms_of(nb: MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
+    let bytes = postcard::to_allocvec(&nb)
         .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
+    drop(nb);
     let mirror: MultinomialNbMirror = postcard::from_bytes(&bytes)
         .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
     let mut classes: Vec<(usize, ClassHistogram)> = mirror.class_info.into_iter().collect();
@@ -341,46 +396,6 @@ pub fn scoring_weights(log_prob: &[f64], classes: usize, kind: NbKind) -> Vec<f3
 }
 
 impl Classifier {
-    /// Assembles a classifier from linfa-bayes's per-class state.
-    pub fn from_parts(
-        vectorizer: Vectorizer,
-        labels: Vec<String>,
-        alpha: f64,
-        kind: NbKind,
-        classes: Vec<ClassHistogram>,
-    ) -> std::result::Result<Self, String> {
-        let n_features = vectorizer.vocabulary().len();
-        let k = classes.len();
-        if let Some(class) = classes
-            .iter()
-            .find(|c| c.feature_count.len() != n_features || c.feature_log_prob.len() != n_features)
-        {
-            return Err(format!(
-                "{} counts and {} log-probabilities for {n_features} features",
-                class.feature_count.len(),
-                class.feature_log_prob.len()
-            ));
-        }
-        let mut log_prob = vec![0.0; n_features * k];
-        let mut feature_count = vec![0.0; n_features * k];
-        for (c, class) in classes.iter().enumerate() {
-            for j in 0..n_features {
-                log_prob[j * k + c] = class.feature_log_prob[j];
-                feature_count[j * k + c] = class.feature_count[j];
-            }
-        }
-        let tables = NbTables {
-            class_count: classes.iter().map(|c| c.class_count).collect(),
-            prior: classes.iter().map(|c| c.prior).collect(),
-            weights: scoring_weights(&log_prob, k, kind),
-            exact: Some(ExactTables {
-                log_prob,
-                feature_count,
-            }),
-        };
-        Self::from_tables(vectorizer, labels, alpha, kind, tables)
-    }
-
     /// Assembles a classifier from flat tables, checking that every part agrees.
     pub fn from_tables(
         vectorizer: Vectorizer,
@@ -631,6 +646,7 @@ impl Scorer<'_> {
 mod tests {
     use super::*;
     use linfa_bayes::NaiveBayes;
+    use ndarray::Array2;
 
     /// Scoring adds `f32` weights (see [`scoring_weights`]): probabilities agree with
     /// linfa's `f64` ones to about 1e-8, far below the six decimals `score` prints.
@@ -811,7 +827,7 @@ mod tests {
             .fit(&Dataset::new(complement, Array1::from_iter(0..k)))
             .unwrap();
         let ours = model.classes().unwrap();
-        let theirs = histograms_of(&reference).unwrap();
+        let theirs = histograms_of(reference.clone()).unwrap();
         for (a, b) in ours.iter().zip(&theirs) {
             assert_eq!(a.feature_count, b.feature_count);
             assert_eq!(a.feature_log_prob, b.feature_log_prob);
