@@ -526,10 +526,16 @@ pub fn fit_transform(
         .collect();
 
     // Serial merge in input order: global ids (first seen first) and document frequencies.
-    let mut word_index: FxHashMap<Box<str>, u32> = FxHashMap::default();
+    // Sized for the worst case (no term shared between chunks): growing the largest tables
+    // step by step rehashed them several times over (profiled).
+    let most_words: usize = chunks.iter().map(|c| c.words.len()).sum();
+    let most_grams: usize = chunks.iter().map(|c| c.ngrams.len()).sum();
+    let mut word_index: FxHashMap<Box<str>, u32> =
+        FxHashMap::with_capacity_and_hasher(most_words, Default::default());
     let mut words: Vec<Box<str>> = Vec::new();
     let mut word_df: Vec<u32> = Vec::new();
-    let mut gram_index: FxHashMap<NgramKey, u32> = FxHashMap::default();
+    let mut gram_index: FxHashMap<NgramKey, u32> =
+        FxHashMap::with_capacity_and_hasher(most_grams, Default::default());
     let mut grams: Vec<NgramKey> = Vec::new();
     let mut gram_df: Vec<u32> = Vec::new();
     let mut docs: Vec<SparseRow> = Vec::with_capacity(texts.len());
