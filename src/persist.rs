@@ -543,6 +543,22 @@ mod tests {
 
         assert!(error_of(b"id,label,text\n1,a,b\n").contains("not an artclass model"));
 
+        // A scoring load reads and checks the scoring part only: a flip there is caught, a
+        // flip in the exact part (the last bytes) is left to full loads.
+        let scoring = |bytes: &[u8]| from_bytes(bytes, "test.model", Load::Scoring);
+        let mut in_scoring_part = bytes.clone();
+        in_scoring_part[HEADER_LEN as usize + 9] ^= 0x40;
+        assert!(scoring(&in_scoring_part).is_err());
+        let mut in_exact_part = bytes.clone();
+        let last = in_exact_part.len() - 1;
+        in_exact_part[last] ^= 0x40;
+        assert!(scoring(&in_exact_part).is_ok());
+        assert!(error_of(&in_exact_part).contains("checksum mismatch"));
+
+        let mut older = bytes.clone();
+        older[8..12].copy_from_slice(&1u32.to_le_bytes());
+        assert!(error_of(&older).contains("older than this artclass reads"));
+
         let mut newer = bytes.clone();
         newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
         assert!(error_of(&newer).contains("newer than this artclass reads"));
