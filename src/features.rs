@@ -24,6 +24,9 @@ pub enum TermFrequency {
     Raw,
     /// 1 + ln(count): a word repeated ten times is not ten times the evidence.
     Log,
+    /// 1 for any count: presence only, so a long quoted reply or a repeated signature does
+    /// not outweigh the rest of the text (Rennie et al. 2003 and Schneider 2005 on email).
+    Binary,
 }
 
 /// Scaling of each document's weight vector.
@@ -358,10 +361,10 @@ impl Vectorizer {
 
     /// Turns raw counts into weights: term-frequency transform, idf, normalisation.
     pub fn weigh(&self, row: &mut SparseRow) {
-        if self.config.tf == TermFrequency::Log {
-            for (_, value) in row.iter_mut() {
-                *value = 1.0 + value.ln();
-            }
+        match self.config.tf {
+            TermFrequency::Raw => {}
+            TermFrequency::Log => row.iter_mut().for_each(|(_, v)| *v = 1.0 + v.ln()),
+            TermFrequency::Binary => row.iter_mut().for_each(|(_, v)| *v = 1.0),
         }
         if self.config.idf {
             for (feature, value) in row.iter_mut() {
@@ -754,6 +757,20 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn binary_tf_keeps_presence_only() {
+        let config = FeatureConfig {
+            tf: TermFrequency::Binary,
+            norm: Norm::None,
+            ..FeatureConfig::default()
+        };
+        let vocabulary = Vocabulary::new(vec!["a".into(), "b".into()], Vec::new()).unwrap();
+        let vectorizer = Vectorizer::new(analyzer(), config, vocabulary, Vec::new()).unwrap();
+        let mut row = vec![(0, 1.0), (1, 7.0)];
+        vectorizer.weigh(&mut row);
+        assert_eq!(row, [(0, 1.0), (1, 1.0)]);
     }
 
     #[test]

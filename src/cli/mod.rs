@@ -88,7 +88,7 @@ struct TrainingArgs {
     /// Drop features found in fewer than N training documents
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df)]
     min_df: usize,
-    /// Term-frequency weighting: raw counts, or 1 + ln(count)
+    /// Term-frequency weighting: raw counts, 1 + ln(count), or binary (presence)
     #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().tf)]
     tf: TermFrequency,
     /// Multiply by inverse document frequency
