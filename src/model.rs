@@ -29,6 +29,18 @@ pub enum NbKind {
     /// scikit-learn's `ComplementNB`); score = −Σ x·log P(complement). More data per
     /// estimate, less sensitive to unbalanced labels.
     Complement,
+    /// The complement rule with each label's weights −log P(complement) divided by their sum
+    /// over the vocabulary (Rennie et al. 2003 "WCNB", scikit-learn's `ComplementNB(norm=True)`),
+    /// so that labels whose complement spreads its mass over more words do not get larger
+    /// weights. Fitted like [`NbKind::Complement`]: only a factor per label at scoring time.
+    ComplementNorm,
+}
+
+impl NbKind {
+    /// Whether each label is modelled by the documents of the other labels.
+    pub fn is_complement(self) -> bool {
+        matches!(self, NbKind::Complement | NbKind::ComplementNorm)
+    }
 }
 
 /// Builder for [`Classifier`] training settings; [`ClassifierParams::check`] validates them.
@@ -243,7 +255,7 @@ fn fit_multinomial(
     };
     let total = match kind {
         NbKind::Multinomial => None,
-        NbKind::Complement => Some(
+        NbKind::Complement | NbKind::ComplementNorm => Some(
             (0..n_classes).fold(Array1::<f64>::zeros(n_features), |total, class| {
                 total + class_sum(class)
             }),
@@ -382,13 +394,29 @@ pub struct NbTables {
 /// loses nothing; it leaves small numbers (differences between labels), which `f32` holds to
 /// about 1e-7 of their size. Half the bytes of `f64`: the table of a large model fits in the
 /// CPU's last-level cache, and loads twice as fast.
+///
+/// For [`NbKind::ComplementNorm`] each label's factor ([`label_scales`]) is folded in before
+/// centring, so scoring costs exactly what the plain complement rule costs.
 pub fn scoring_weights(log_prob: &[f64], classes: usize, kind: NbKind) -> Vec<f32> {
+    let classes = classes.max(1);
+    let mut weights = Vec::with_capacity(log_prob.len());
+    if kind == NbKind::ComplementNorm {
+        let scale = label_scales(kind, log_prob, classes);
+        let mut scaled = vec![0.0; classes];
+        for row in log_prob.chunks_exact(classes) {
+            for ((v, &p), &s) in scaled.iter_mut().zip(row).zip(&scale) {
+                *v = -s * p;
+            }
+            let mean = scaled.iter().sum::<f64>() / classes as f64;
+            weights.extend(scaled.iter().map(|&v| (v - mean) as f32));
+        }
+        return weights;
+    }
     let sign = match kind {
         NbKind::Multinomial => 1.0,
-        NbKind::Complement => -1.0,
+        NbKind::Complement | NbKind::ComplementNorm => -1.0,
     };
-    let mut weights = Vec::with_capacity(log_prob.len());
-    for row in log_prob.chunks_exact(classes.max(1)) {
+    for row in log_prob.chunks_exact(classes) {
         let mean = row.iter().sum::<f64>() / row.len() as f64;
         weights.extend(row.iter().map(|&p| (sign * (p - mean)) as f32));
     }
@@ -443,7 +471,7 @@ impl Classifier {
         }
         let bias = match kind {
             NbKind::Multinomial => tables.prior.iter().map(|p| p.ln()).collect(),
-            NbKind::Complement => vec![0.0; k],
+            NbKind::Complement | NbKind::ComplementNorm => vec![0.0; k],
         };
         Ok(Classifier {
             vectorizer,
@@ -588,6 +616,26 @@ impl Classifier {
             scratch: TransformScratch::default(),
         }
     }
+}
+
+/// Per-label factors of the complement log-probabilities for [`NbKind::ComplementNorm`]:
+/// Rennie's weight normalisation divides label `c`'s weights by Σ_f |log P(f | not c)|;
+/// multiplying back by the mean of those sums keeps the decision the same and the scores on
+/// the scale of the plain complement rule, so the probabilities stay as soft. 1 otherwise.
+fn label_scales(kind: NbKind, log_prob: &[f64], k: usize) -> Vec<f64> {
+    if kind != NbKind::ComplementNorm || log_prob.is_empty() {
+        return vec![1.0; k];
+    }
+    let mut l1 = vec![0.0; k];
+    for row in log_prob.chunks_exact(k) {
+        for (sum, p) in l1.iter_mut().zip(row) {
+            *sum += p.abs();
+        }
+    }
+    let mean = l1.iter().sum::<f64>() / k as f64;
+    l1.iter()
+        .map(|&sum| if sum > 0.0 { mean / sum } else { 1.0 })
+        .collect()
 }
 
 fn softmax(values: &mut [f64]) {
@@ -848,6 +896,43 @@ mod tests {
             model.labels()[model.scorer().predict_proba(query).best().0],
             "coworking"
         );
+    }
+
+    #[test]
+    fn normalized_complement_divides_each_label_by_its_l1_norm() {
+        let (texts, labels) = corpus();
+        let fit = |kind| {
+            ClassifierParams::new(Language::French)
+                .min_df(1)
+                .kind(kind)
+                .alpha(0.1)
+                .check()
+                .unwrap()
+                .fit(&texts, &labels)
+                .unwrap()
+        };
+        let plain = fit(NbKind::Complement);
+        let normed = fit(NbKind::ComplementNorm);
+        // Same fitted state as the complement rule: only scoring differs.
+        let log_prob = &normed.exact_tables().unwrap().log_prob;
+        assert_eq!(&plain.exact_tables().unwrap().log_prob, log_prob);
+        let k = normed.labels().len();
+        let l1: Vec<f64> = (0..k)
+            .map(|c| log_prob.iter().skip(c).step_by(k).map(|p| p.abs()).sum())
+            .collect();
+        let mean = l1.iter().sum::<f64>() / k as f64;
+        let query = "Un espace de coworking pour les indépendants.";
+        let q = dense(&normed, &[query]);
+        let h = normed.classes().unwrap();
+        // scikit-learn's ComplementNB(norm=True): Σ x·logP / Σ logP, here times the mean norm.
+        let scores: Vec<f64> = (0..k)
+            .map(|c| q.row(0).dot(&h[c].feature_log_prob) / -l1[c] * mean)
+            .collect();
+        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = scores.iter().map(|s| (s - max).exp()).sum();
+        for (c, p) in normed.predict_proba(query).iter().enumerate() {
+            assert!((p - (scores[c] - max).exp() / total).abs() < SCORING_TOLERANCE);
+        }
     }
 
     #[test]

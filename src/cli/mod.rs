@@ -100,7 +100,8 @@ struct TrainingArgs {
     /// Additive (Laplace/Lidstone) smoothing of the naive Bayes model
     #[arg(long, value_name = "A", default_value_t = DEFAULT_ALPHA)]
     alpha: f64,
-    /// Naive Bayes decision rule: multinomial, or complement (each label against the others)
+    /// Naive Bayes decision rule: multinomial, complement (each label against the others), or
+    /// complement-norm (complement with per-label weight normalisation, Rennie et al. 2003)
     #[arg(long, value_enum, value_name = "RULE", default_value_t = DEFAULT_KIND)]
     nb: NbKind,
     /// Stem words with the language's Snowball stemmer
