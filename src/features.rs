@@ -47,6 +47,12 @@ pub struct FeatureConfig {
     pub ngrams: usize,
     /// Features seen in fewer training documents than this are dropped.
     pub min_df: usize,
+    /// The same threshold for n-grams, when it differs (`None`: `min_df`). An n-gram needs
+    /// its words kept anyway, so a lower threshold keeps the rare phrases of common words
+    /// without the typos and identifiers that `min_df` removes. Saved by `persist` after the
+    /// version-1 metadata.
+    #[serde(skip)]
+    pub min_df_ngrams: Option<usize>,
     pub tf: TermFrequency,
     /// Multiply weights by the smoothed inverse document frequency, ln((1+n)/(1+df)) + 1.
     pub idf: bool,
@@ -60,6 +66,7 @@ impl Default for FeatureConfig {
         FeatureConfig {
             ngrams: 2,
             min_df: 2,
+            min_df_ngrams: None,
             tf: TermFrequency::Raw,
             idf: false,
             norm: Norm::L2,
@@ -595,6 +602,7 @@ pub fn fit_transform(
     // Prune rare features; an n-gram survives only with all its words. Then sort: words by
     // text, n-grams by their (final) word ids, so ids do not depend on input order or threads.
     let min_df = config.min_df.max(1) as u32;
+    let min_df_ngrams = config.min_df_ngrams.map_or(min_df, |m| m.max(1) as u32);
     let mut kept_words: Vec<u32> = (0..words.len() as u32)
         .filter(|&w| word_df[w as usize] >= min_df)
         .collect();
@@ -604,7 +612,7 @@ pub fn fit_transform(
         word_final[old as usize] = new as u32;
     }
     let mut kept_grams: Vec<(NgramKey, u32)> = (0..grams.len())
-        .filter(|&g| gram_df[g] >= min_df)
+        .filter(|&g| gram_df[g] >= min_df_ngrams)
         .filter_map(|g| {
             let mut key = grams[g];
             for w in key.iter_mut().filter(|w| **w != NO_WORD) {
@@ -704,6 +712,43 @@ mod tests {
         // Words seen once are pruned by min_df = 2.
         assert!(vocab1.get("mot3").is_some());
         assert_eq!(vocab1.get("numero 17"), None);
+    }
+
+    #[test]
+    fn ngrams_have_their_own_min_df() {
+        let texts = ["alpha beta gamma", "alpha beta delta", "gamma alpha delta"];
+        let config = |min_df_ngrams| FeatureConfig {
+            min_df: 2,
+            min_df_ngrams,
+            ..FeatureConfig::default()
+        };
+        let terms = |config: FeatureConfig| {
+            let vocabulary = fit_transform(&analyzer(), &config, &texts)
+                .unwrap()
+                .vocabulary;
+            (0..vocabulary.len() as u32)
+                .filter_map(|id| vocabulary.term(id))
+                .collect::<Vec<_>>()
+        };
+        // (Stemmed words.) `beta` is in two texts; `gamma alpha` in one, `alpha beta` in two.
+        assert_eq!(
+            terms(config(None)),
+            ["alpha", "bet", "delt", "gamm", "alpha bet"]
+        );
+        assert_eq!(
+            terms(config(Some(1))),
+            [
+                "alpha",
+                "bet",
+                "delt",
+                "gamm",
+                "alpha bet",
+                "alpha delt",
+                "bet delt",
+                "bet gamm",
+                "gamm alpha"
+            ]
+        );
     }
 
     #[test]

@@ -93,6 +93,12 @@ impl ClassifierParams {
         self
     }
 
+    /// `--min-df-ngrams`: see [`FeatureConfig::min_df_ngrams`].
+    pub fn min_df_ngrams(mut self, min_df_ngrams: Option<usize>) -> Self {
+        self.features.min_df_ngrams = min_df_ngrams;
+        self
+    }
+
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
@@ -129,6 +135,12 @@ impl ClassifierParams {
         }
         if self.features.min_df == 0 {
             return Err(Error::Params("--min-df must be at least 1".into()));
+        }
+        if self.features.min_df_ngrams == Some(0) {
+            return Err(Error::Params("--min-df-ngrams must be at least 1".into()));
+        }
+        if self.analyzer.min_word_chars == 0 {
+            return Err(Error::Params("--min-word-chars must be at least 1".into()));
         }
         Ok(ValidClassifierParams(self))
     }

@@ -12,7 +12,8 @@
 //!         m       metadata (postcard): analyzer settings, feature settings, alpha,
 //!                 decision rule (multinomial / complement), labels,
 //!                 words, n-grams (as word ids), idf, documents per label, priors,
-//!                 whether the exact part follows
+//!                 whether the exact part follows; then (version 3) the settings added
+//!                 since version 2: dotted words, n-gram min-df
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
 //!               exact part (optional):
 //!         8·F·K   log P(feature | label), f64 little-endian, feature-major
@@ -28,7 +29,7 @@
 //! file beside the target and renames it over the target only when complete.
 
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
+use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, TermFrequency, Vectorizer, Vocabulary};
 use crate::model::{Classifier, ExactTables, NbKind, NbTables};
 use crate::text::{Analyzer, AnalyzerConfig};
 use serde::{Deserialize, Serialize};
@@ -36,8 +37,13 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
-/// Bump on any change to the payload's layout.
-pub const FORMAT_VERSION: u32 = 2;
+/// Bump on any change to the payload's layout. Version 3 appended [`Since3`] to the metadata;
+/// version 2 files still load, with its defaults (the behaviour they were trained with). A
+/// model that uses nothing added in version 3 is still written as version 2, byte for byte as
+/// before, so the previous release keeps reading it.
+pub const FORMAT_VERSION: u32 = 3;
+/// Oldest format version this artclass reads.
+const OLDEST_VERSION: u32 = 2;
 const HEADER_LEN: u64 = 28;
 
 #[derive(Serialize)]
@@ -53,6 +59,14 @@ struct MetaRef<'a> {
     class_count: Vec<u64>,
     prior: &'a [f64],
     has_counts: bool,
+}
+
+/// Settings added in format version 3, written right after [`Meta`] so that its layout, and
+/// the reading of version 2 files, stay as they were.
+#[derive(Serialize, Deserialize, Default, PartialEq)]
+struct Since3 {
+    dotted_words: bool,
+    min_df_ngrams: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -99,14 +113,30 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         prior: model.priors(),
         has_counts: true,
     };
+    let since3 = Since3 {
+        dotted_words: model.analyzer_config().dotted_words,
+        min_df_ngrams: model.feature_config().min_df_ngrams.map(|m| m as u64),
+    };
+    let version = if since3 == Since3::default()
+        && model.kind() != NbKind::ComplementNorm
+        && model.feature_config().tf != TermFrequency::Binary
+    {
+        OLDEST_VERSION
+    } else {
+        FORMAT_VERSION
+    };
     let meta = postcard::to_allocvec(&meta)
+        .and_then(|meta| match version {
+            OLDEST_VERSION => Ok(meta),
+            _ => postcard::to_extend(&since3, meta),
+        })
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
     let payload_len = 8 + meta.len() as u64 + 4 * weights.len() as u64 + 16 * weights.len() as u64;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
     header[0..8].copy_from_slice(MAGIC);
-    header[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header[8..12].copy_from_slice(&version.to_le_bytes());
     header[12..20].copy_from_slice(&payload_len.to_le_bytes());
     out.write_all(&header).map_err(io)?;
     let put = |bytes: &[u8], hasher: &mut crc32fast::Hasher, out: &mut W| -> Result<()> {
@@ -249,9 +279,9 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
             "format version 0 does not exist: the file is corrupted".into(),
         ));
     }
-    if version < FORMAT_VERSION {
+    if version < OLDEST_VERSION {
         return Err(fail(format!(
-            "format version {version} is older than this artclass reads ({FORMAT_VERSION}); train the model again"
+            "format version {version} is older than this artclass reads ({OLDEST_VERSION}); train the model again"
         )));
     }
     if have < HEADER_LEN as usize {
@@ -290,8 +320,21 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
     }
     let mut meta = vec![0u8; meta_len as usize];
     payload.fill(&mut meta).map_err(io)?;
-    let meta: Meta = postcard::from_bytes(&meta)
-        .map_err(|e| corrupted(&format!("undecodable metadata ({e})")))?;
+    let undecodable = |e: postcard::Error| corrupted(&format!("undecodable metadata ({e})"));
+    let (mut meta, since3) = if version > OLDEST_VERSION {
+        let (meta, rest) = postcard::take_from_bytes::<Meta>(&meta).map_err(undecodable)?;
+        (
+            meta,
+            postcard::from_bytes::<Since3>(rest).map_err(undecodable)?,
+        )
+    } else {
+        (
+            postcard::from_bytes(&meta).map_err(undecodable)?,
+            Since3::default(),
+        )
+    };
+    meta.analyzer.dotted_words = since3.dotted_words;
+    meta.features.min_df_ngrams = since3.min_df_ngrams.map(|m| m as usize);
     let features = meta.words.len() as u64 + meta.ngrams.len() as u64;
     let cells = features.checked_mul(meta.labels.len() as u64);
     let bytes_per_cell = if meta.has_counts { 4 + 16 } else { 4 };
@@ -521,6 +564,45 @@ mod tests {
         let text = "Un coworking et son service client.";
         assert_eq!(scoring.predict_proba(text), model.predict_proba(text));
         assert!(scoring.classes().is_err() && to_bytes(&scoring).is_err());
+    }
+
+    #[test]
+    fn models_without_version_3_settings_stay_version_2() {
+        assert_eq!(
+            to_bytes(&model()).unwrap()[8..12],
+            OLDEST_VERSION.to_le_bytes()
+        );
+    }
+
+    #[test]
+    fn round_trip_keeps_the_settings_added_in_version_3() {
+        let mut analyzer = crate::text::AnalyzerConfig::preset(Language::English);
+        analyzer.dotted_words = true;
+        analyzer.min_word_chars = 1;
+        let model = ClassifierParams::new(Language::English)
+            .analyzer(analyzer)
+            .min_df(1)
+            .min_df_ngrams(Some(1))
+            .tf(crate::features::TermFrequency::Binary)
+            .kind(NbKind::ComplementNorm)
+            .check()
+            .unwrap()
+            .fit(
+                &["Mail bob@cs.cmu.edu about X 3.1", "The game ended 3 to 1"],
+                &["comp", "sport"],
+            )
+            .unwrap();
+        let bytes = to_bytes(&model).unwrap();
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        let back = from_bytes(&bytes, "test.model", Load::Scoring).unwrap();
+        assert_eq!(back.analyzer_config(), model.analyzer_config());
+        assert!(back.analyzer_config().dotted_words);
+        assert_eq!(back.feature_config(), model.feature_config());
+        assert_eq!(back.feature_config().min_df_ngrams, Some(1));
+        assert_eq!(back.kind(), NbKind::ComplementNorm);
+        assert!(back.vocabulary().get("bob@cs.cmu.edu").is_some());
+        let text = "bob@cs.cmu.edu wrote about 3.1";
+        assert_eq!(back.predict_proba(text), model.predict_proba(text));
     }
 
     #[test]

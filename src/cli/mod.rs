@@ -88,6 +88,9 @@ struct TrainingArgs {
     /// Drop features found in fewer than N training documents
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df)]
     min_df: usize,
+    /// Drop n-grams found in fewer than N training documents [default: --min-df]
+    #[arg(long, value_name = "N")]
+    min_df_ngrams: Option<usize>,
     /// Term-frequency weighting: raw counts, 1 + ln(count), or binary (presence)
     #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().tf)]
     tf: TermFrequency,
@@ -107,6 +110,12 @@ struct TrainingArgs {
     /// Stem words with the language's Snowball stemmer
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     stem: bool,
+    /// Drop words shorter than N characters
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    min_word_chars: usize,
+    /// Keep `.` and `@` inside words: host names, e-mail addresses, versions as one word
+    #[arg(long, value_name = "BOOL", default_value_t = false, action = clap::ArgAction::Set)]
+    dotted_words: bool,
     /// Drop the language's stop words
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     stop_words: bool,
@@ -116,6 +125,8 @@ impl TrainingArgs {
     fn params(&self) -> Result<ValidClassifierParams> {
         let mut analyzer = AnalyzerConfig::preset(self.lang);
         analyzer.stem = self.stem;
+        analyzer.min_word_chars = self.min_word_chars;
+        analyzer.dotted_words = self.dotted_words;
         if !self.stop_words {
             analyzer.stop_words.clear();
         }
@@ -124,6 +135,7 @@ impl TrainingArgs {
             .kind(self.nb)
             .ngrams(self.ngrams)
             .min_df(self.min_df)
+            .min_df_ngrams(self.min_df_ngrams)
             .tf(self.tf)
             .idf(self.idf)
             .norm(self.norm)

@@ -22,6 +22,12 @@ pub struct AnalyzerConfig {
     pub fold_accents: bool,
     /// Words shorter than this many characters are dropped.
     pub min_word_chars: usize,
+    /// Keep `.` and `@` between letters or digits inside the word, so host names, e-mail
+    /// addresses, versions and abbreviations (`cs.cmu.edu`, `bob@aol.com`, `3.1`, `u.s`) are
+    /// one word each instead of pieces such as `edu` or `com` that every e-mail header shares.
+    /// Saved by `persist` after the version-1 metadata (so old model files load with `false`).
+    #[serde(skip)]
+    pub dotted_words: bool,
 }
 
 impl AnalyzerConfig {
@@ -35,6 +41,7 @@ impl AnalyzerConfig {
             stem: true,
             fold_accents: true,
             min_word_chars: 2,
+            dotted_words: false,
         }
     }
 }
@@ -160,7 +167,7 @@ impl Analyzer {
     /// follows (`e-commerce` → `ecommerce`, `m-learning` → `mlearning`).
     fn for_each_raw_word(&self, text: &str, mut emit: impl FnMut(&str)) {
         let mut joined = String::new();
-        raw_tokens_flagged(text, |token, has_joiner| {
+        raw_tokens_flagged(text, self.config.dotted_words, |token, has_joiner| {
             if !has_joiner {
                 emit(token);
                 return;
@@ -420,6 +427,20 @@ mod tests {
         );
         let cached: Vec<&str> = seen.iter().map(|&i| terms[i].as_str()).collect();
         assert_eq!(cached, analyzer.words(text));
+    }
+
+    #[test]
+    fn dotted_words_stay_whole() {
+        let mut config = AnalyzerConfig::preset(Language::English);
+        assert_eq!(
+            Analyzer::new(config.clone()).words("Mail bob@cs.cmu.edu about 3.1"),
+            ["mail", "bob", "cs", "cmu", "edu"]
+        );
+        config.dotted_words = true;
+        assert_eq!(
+            Analyzer::new(config).words("Mail bob@cs.cmu.edu about 3.1"),
+            ["mail", "bob@cs.cmu.edu", "3.1"]
+        );
     }
 
     #[test]

@@ -37,12 +37,18 @@ static BYTE_CLASS: [u8; 256] = {
 /// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
 /// Everything else (spaces, punctuation, symbols such as `€`) separates tokens.
 pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
-    raw_tokens_flagged(text, |token, _| emit(token));
+    raw_tokens_flagged(text, false, |token, _| emit(token));
 }
 
 /// [`raw_tokens`], also telling whether the token holds a joiner (apostrophe or hyphen), so
-/// that the common plain token skips the splitting that joiners need.
-pub(crate) fn raw_tokens_flagged<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
+/// that the common plain token skips the splitting that joiners need. With `dotted`, a `.` or
+/// `@` between two word characters also continues the token (see
+/// [`AnalyzerConfig::dotted_words`](super::AnalyzerConfig::dotted_words)).
+pub(crate) fn raw_tokens_flagged<'t>(
+    text: &'t str,
+    dotted: bool,
+    mut emit: impl FnMut(&'t str, bool),
+) {
     let bytes = text.as_bytes();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -60,15 +66,15 @@ pub(crate) fn raw_tokens_flagged<'t>(text: &'t str, mut emit: impl FnMut(&'t str
             continue;
         }
         let start = pos;
-        let (end, joined) = scan_word(text, pos);
+        let (end, joined) = scan_word(text, pos, dotted);
         pos = end;
         emit(&text[start..pos], joined);
     }
 }
 
 /// Returns the end of the token starting at `start` (which is a word character), and whether
-/// a joiner was crossed.
-fn scan_word(text: &str, start: usize) -> (usize, bool) {
+/// a joiner (apostrophe or hyphen) was crossed.
+fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool) {
     let bytes = text.as_bytes();
     let mut pos = start;
     let mut joined = false;
@@ -92,6 +98,12 @@ fn scan_word(text: &str, start: usize) -> (usize, bool) {
         // but `'` and `-` is multi-byte, so any other ASCII byte ends the token at once.
         match bytes.get(pos) {
             None => return (pos, joined),
+            Some(b'.' | b'@')
+                if dotted && text[pos + 1..].chars().next().is_some_and(is_word_char) =>
+            {
+                pos += 1;
+                continue;
+            }
             Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined),
             _ => {}
         }
@@ -114,6 +126,28 @@ mod tests {
         let mut out = Vec::new();
         raw_tokens(text, |t| out.push(t));
         out
+    }
+
+    #[test]
+    fn dotted_keeps_hosts_addresses_and_versions_whole() {
+        let mut out = Vec::new();
+        raw_tokens_flagged(
+            "From: bob@cs.cmu.edu, U.S. Windows 3.1. End. Next e-mail.",
+            true,
+            |t, joined| out.push((t, joined)),
+        );
+        let expected = [
+            ("From", false),
+            ("bob@cs.cmu.edu", false),
+            ("U.S", false),
+            ("Windows", false),
+            ("3.1", false),
+            ("End", false),
+            ("Next", false),
+            ("e-mail", true),
+        ];
+        assert_eq!(out, expected);
+        assert_eq!(tokens("bob@cs.cmu.edu"), ["bob", "cs", "cmu", "edu"]);
     }
 
     #[test]
