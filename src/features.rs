@@ -49,8 +49,8 @@ pub struct FeatureConfig {
     pub min_df: usize,
     /// The same threshold for n-grams, when it differs (`None`: `min_df`). An n-gram needs
     /// its words kept anyway, so a lower threshold keeps the rare phrases of common words
-    /// without the typos and identifiers that `min_df` removes. Saved by `persist` after the
-    /// version-1 metadata.
+    /// without the typos and identifiers that `min_df` removes. Stored by `persist` apart
+    /// from the rest of this struct.
     #[serde(skip)]
     pub min_df_ngrams: Option<usize>,
     pub tf: TermFrequency,

@@ -57,10 +57,10 @@ pub struct ClassifierParams {
 pub struct ValidClassifierParams(ClassifierParams);
 
 /// Default decision rule.
-pub const DEFAULT_KIND: NbKind = NbKind::Complement;
+pub const DEFAULT_KIND: NbKind = NbKind::ComplementNorm;
 
 /// Default additive smoothing (with unit-length documents, a small value is right).
-pub const DEFAULT_ALPHA: f64 = 0.03;
+pub const DEFAULT_ALPHA: f64 = 0.02;
 
 impl ClassifierParams {
     /// The language's analyzer preset, [`FeatureConfig::default`], smoothing [`DEFAULT_ALPHA`].
@@ -233,15 +233,8 @@ impl ValidClassifierParams {
     }
 }
 
-/// Fits linfa-bayes's `MultinomialNb` on per-class sums of the rows (or, for
-/// [`NbKind::Complement`], sums of every other class's rows), with document counts and
-/// priors restored, into feature-major tables.
-///
-/// linfa-bayes estimates each class from that class's rows alone (only the priors look at
-/// every class, and they are restored here), so fitting one class at a time gives the very
-/// numbers a single fit would. One class at a time, a few in parallel: the dense
-/// classes × features arrays are never all held at once in linfa's layout, and the classes
-/// share the cores.
+/// Each label's training sums (the weights of its documents, added up per feature) and the
+/// naive Bayes tables linfa-bayes fits on them, with document counts and priors restored.
 fn fit_multinomial(
     rows: &[SparseRow],
     targets: &[usize],
@@ -256,25 +249,68 @@ fn fit_multinomial(
         documents[class] += 1;
         members[class].push(i);
     }
-    let class_sum = |class: usize| {
-        let mut sum = Array1::<f64>::zeros(n_features);
-        for &doc in &members[class] {
-            for &(feature, count) in &rows[doc] {
-                sum[feature as usize] += count;
+    let sums: Vec<SparseRow> = members
+        .par_iter()
+        .map(|docs| {
+            let mut sum = vec![0.0; n_features];
+            for &doc in docs {
+                for &(feature, count) in &rows[doc] {
+                    sum[feature as usize] += count;
+                }
             }
+            (0u32..)
+                .zip(sum)
+                .filter(|&(_, value)| value != 0.0)
+                .collect()
+        })
+        .collect();
+    let exact = exact_tables_of(&sums, n_features, alpha, kind)?;
+    let total_documents: usize = documents.iter().sum();
+    Ok(NbTables {
+        // The same expression linfa-bayes uses, so the result is bit-identical to its own.
+        prior: documents
+            .iter()
+            .map(|&d| d as f64 / total_documents as f64)
+            .collect(),
+        class_count: documents,
+        weights: scoring_weights(&exact.log_prob, n_classes, kind),
+        sums: Some(sums),
+    })
+}
+
+/// Fits linfa-bayes's `MultinomialNb` on each label's training sums (or, for the complement
+/// rules, the sums of every other label), into feature-major tables.
+///
+/// linfa-bayes estimates each class from that class's rows alone (only the priors look at
+/// every class, and those are kept apart), so fitting one class at a time gives the very
+/// numbers a single fit would. One class at a time, a few in parallel: the dense
+/// classes × features arrays are never all held at once in linfa's layout, and the classes
+/// share the cores. The model file stores the sparse sums and not these dense tables, which
+/// are a function of them: this function, run again, gives them back to the bit.
+pub fn exact_tables_of(
+    sums: &[SparseRow],
+    n_features: usize,
+    alpha: f64,
+    kind: NbKind,
+) -> Result<ExactTables> {
+    let k = sums.len();
+    let dense = |class: usize| {
+        let mut row = Array1::<f64>::zeros(n_features);
+        for &(feature, value) in &sums[class] {
+            row[feature as usize] = value;
         }
-        sum
+        row
     };
     let total = match kind {
         NbKind::Multinomial => None,
         NbKind::Complement | NbKind::ComplementNorm => Some(
-            (0..n_classes).fold(Array1::<f64>::zeros(n_features), |total, class| {
-                total + class_sum(class)
+            (0..k).fold(Array1::<f64>::zeros(n_features), |total, class| {
+                total + dense(class)
             }),
         ),
     };
     let fit_class = |class: usize| -> Result<ClassHistogram> {
-        let mut sum = class_sum(class);
+        let mut sum = dense(class);
         if let Some(total) = &total {
             sum.zip_mut_with(total, |s, t| *s = t - *s);
         }
@@ -287,7 +323,6 @@ fn fit_multinomial(
             .ok_or_else(|| Error::Params("the fitted model lost a class".into()))
     };
 
-    let k = n_classes;
     let mut log_prob = vec![0.0; n_features * k];
     let mut feature_count = vec![0.0; n_features * k];
     let batch = rayon::current_num_threads().max(1);
@@ -308,19 +343,9 @@ fn fit_multinomial(
             }
         }
     }
-    let total_documents: usize = documents.iter().sum();
-    Ok(NbTables {
-        // The same expression linfa-bayes uses, so the result is bit-identical to its own.
-        prior: documents
-            .iter()
-            .map(|&d| d as f64 / total_documents as f64)
-            .collect(),
-        class_count: documents,
-        weights: scoring_weights(&log_prob, k, kind),
-        exact: Some(ExactTables {
-            log_prob,
-            feature_count,
-        }),
+    Ok(ExactTables {
+        log_prob,
+        feature_count,
     })
 }
 
@@ -374,12 +399,14 @@ pub struct Classifier {
     /// What every label's score starts from: the log prior (multinomial rule) or 0.
     bias: Vec<f64>,
     weights: Vec<f32>,
-    exact: Option<ExactTables>,
+    /// Each label's training sums; `None` in a scoring-only model.
+    sums: Option<Vec<SparseRow>>,
     /// Words kept as features in each label's training documents; known right after `fit`.
     training_tokens: Option<Vec<u64>>,
 }
 
-/// linfa-bayes's fitted state, transposed to `n_features × n_classes`, feature-major.
+/// linfa-bayes's fitted state, transposed to `n_features × n_classes`, feature-major: what
+/// [`exact_tables_of`] computes from the training sums.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExactTables {
     /// linfa's `feature_log_prob`.
@@ -394,8 +421,9 @@ pub struct NbTables {
     pub prior: Vec<f64>,
     /// `n_features × n_classes`, feature-major: [`scoring_weights`] of the exact tables.
     pub weights: Vec<f32>,
-    /// `None` for a scoring-only model.
-    pub exact: Option<ExactTables>,
+    /// Per label, the sums of its training documents' weights, sorted by feature, zeros left
+    /// out; `None` for a scoring-only model.
+    pub sums: Option<Vec<SparseRow>>,
 }
 
 /// What scoring adds up, per feature and label: the log-probability (negated for the
@@ -456,12 +484,7 @@ impl Classifier {
         if labels.windows(2).any(|w| w[0] >= w[1]) {
             return Err("labels are not sorted and unique".into());
         }
-        if tables.weights.len() != cells
-            || tables
-                .exact
-                .as_ref()
-                .is_some_and(|e| e.log_prob.len() != cells || e.feature_count.len() != cells)
-        {
+        if tables.weights.len() != cells {
             return Err(format!(
                 "tables do not match {} features × {k} classes",
                 vectorizer.vocabulary().len()
@@ -469,17 +492,20 @@ impl Classifier {
         }
         if tables.prior.iter().any(|p| !(*p > 0.0 && *p <= 1.0))
             || tables.weights.iter().any(|w| !w.is_finite())
-            || tables
-                .exact
-                .as_ref()
-                .is_some_and(|e| e.log_prob.iter().any(|p| !p.is_finite()))
         {
             return Err("probabilities out of range".into());
         }
-        if let Some(exact) = &tables.exact
-            && scoring_weights(&exact.log_prob, k, kind) != tables.weights
-        {
-            return Err("scoring weights disagree with the log-probabilities".into());
+        if let Some(sums) = &tables.sums {
+            let n_features = vectorizer.vocabulary().len() as u32;
+            let valid = |row: &SparseRow| {
+                row.windows(2).all(|pair| pair[0].0 < pair[1].0)
+                    && row
+                        .iter()
+                        .all(|&(f, v)| f < n_features && v.is_finite() && v > 0.0)
+            };
+            if sums.len() != k || !sums.iter().all(valid) {
+                return Err("training sums out of range".into());
+            }
         }
         let bias = match kind {
             NbKind::Multinomial => tables.prior.iter().map(|p| p.ln()).collect(),
@@ -494,7 +520,7 @@ impl Classifier {
             prior: tables.prior,
             bias,
             weights: tables.weights,
-            exact: tables.exact,
+            sums: tables.sums,
             training_tokens: None,
         })
     }
@@ -509,9 +535,21 @@ impl Classifier {
         &self.weights
     }
 
-    /// linfa-bayes's exact state; `None` for a model loaded for scoring only.
-    pub fn exact_tables(&self) -> Option<&ExactTables> {
-        self.exact.as_ref()
+    /// Each label's training sums (see [`NbTables::sums`]); `None` for a model loaded for
+    /// scoring only.
+    pub fn training_sums(&self) -> Option<&[SparseRow]> {
+        self.sums.as_deref()
+    }
+
+    /// linfa-bayes's exact state, fitted again from the training sums. Needs the training
+    /// sums, which a scoring-only model does not have.
+    pub fn exact_tables(&self) -> Result<ExactTables> {
+        let sums = self.sums.as_ref().ok_or_else(|| {
+            Error::Params(
+                "this model was loaded for scoring only, without its training counts".into(),
+            )
+        })?;
+        exact_tables_of(sums, self.vocabulary().len(), self.alpha, self.kind)
     }
 
     /// Words kept as features in each label's training documents (after analysis and
@@ -528,11 +566,7 @@ impl Classifier {
     /// The fitted naive Bayes state, one entry per label, in linfa-bayes's form. Needs the
     /// training counts, which a scoring-only model does not have.
     pub fn classes(&self) -> Result<Vec<ClassHistogram>> {
-        let exact = self.exact.as_ref().ok_or_else(|| {
-            Error::Params(
-                "this model was loaded for scoring only, without its training counts".into(),
-            )
-        })?;
+        let exact = self.exact_tables()?;
         let k = self.labels.len();
         let column = |table: &[f64], c: usize| table.iter().skip(c).step_by(k).copied().collect();
         Ok((0..k)

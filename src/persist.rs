@@ -6,44 +6,43 @@
 //! 8       4     format version, u32 little-endian
 //! 12      8     payload length in bytes, u64 little-endian
 //! 20      4     CRC-32 of the scoring part, u32 little-endian
-//! 24      4     CRC-32 of the exact part (0 when there is none), u32 little-endian
+//! 24      4     CRC-32 of the training part (0 when there is none), u32 little-endian
 //! 28            payload, scoring part:
 //!         8       metadata length m, u64 little-endian
 //!         m       metadata (postcard): analyzer settings, feature settings, alpha,
-//!                 decision rule (multinomial / complement), labels,
+//!                 decision rule (multinomial / complement / complement-norm), labels,
 //!                 words, n-grams (as word ids), idf, documents per label, priors,
-//!                 whether the exact part follows; then (version 3) the settings added
-//!                 since version 2: dotted words, n-gram min-df
+//!                 whether the training part follows; then the settings stored apart
+//!                 ([`Extra`]): dotted words, n-gram min-df
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
-//!               exact part (optional):
-//!         8·F·K   log P(feature | label), f64 little-endian, feature-major
-//!         8·F·K   training counts per feature and label, same layout
+//!               training part (optional), for each of the K labels:
+//!         8       n, the number of features with a non-zero training sum, u64 little-endian
+//!         12·n    n × (feature id u32, sum f64), little-endian, by increasing feature id
 //! ```
+//!
+//! The training part holds the sufficient statistics, sparse (a label's documents use a small
+//! part of the vocabulary): linfa-bayes's dense tables are a function of them
+//! (`model::exact_tables_of`), fitted again, bit for bit, when a full model is loaded.
 //!
 //! Loading checks magic, version and announced length against the real size before anything
 //! else, checks every table size against the metadata before allocating it, and verifies the
 //! checksum of each part it reads before trusting a single value, so a truncated, corrupted,
 //! foreign, older or newer file is refused with a clear message and never causes a huge
 //! allocation. The tables are raw arrays, so a model loads at memory speed; scoring reads the
-//! first part only (a quarter of the file), with its own checksum. Saving writes a temporary
+//! first part only, with its own checksum. Saving writes a temporary
 //! file beside the target and renames it over the target only when complete.
 
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, TermFrequency, Vectorizer, Vocabulary};
-use crate::model::{Classifier, ExactTables, NbKind, NbTables};
+use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
+use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
 use crate::text::{Analyzer, AnalyzerConfig};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
-/// Bump on any change to the payload's layout. Version 3 appended [`Since3`] to the metadata;
-/// version 2 files still load, with its defaults (the behaviour they were trained with). A
-/// model that uses nothing added in version 3 is still written as version 2, byte for byte as
-/// before, so the previous release keeps reading it.
-pub const FORMAT_VERSION: u32 = 3;
-/// Oldest format version this artclass reads.
-const OLDEST_VERSION: u32 = 2;
+/// Bump on any change to the payload's layout. Versions before 4 were never released.
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_LEN: u64 = 28;
 
 #[derive(Serialize)]
@@ -61,10 +60,10 @@ struct MetaRef<'a> {
     has_counts: bool,
 }
 
-/// Settings added in format version 3, written right after [`Meta`] so that its layout, and
-/// the reading of version 2 files, stay as they were.
+/// Settings that live in the config structs but are stored apart (`#[serde(skip)]` there),
+/// written right after [`Meta`].
 #[derive(Serialize, Deserialize, Default, PartialEq)]
-struct Since3 {
+struct Extra {
     dotted_words: bool,
     min_df_ngrams: Option<u64>,
 }
@@ -96,7 +95,7 @@ pub enum Load {
 
 /// Writes the model file format to `out`, which must start empty at position 0.
 pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<()> {
-    let exact = model.exact_tables().ok_or_else(|| {
+    let sums = model.training_sums().ok_or_else(|| {
         Error::Params("a model loaded for scoring only cannot be saved: load it in full".into())
     })?;
     let weights = model.scoring_weights();
@@ -113,25 +112,16 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         prior: model.priors(),
         has_counts: true,
     };
-    let since3 = Since3 {
+    let extra = Extra {
         dotted_words: model.analyzer_config().dotted_words,
         min_df_ngrams: model.feature_config().min_df_ngrams.map(|m| m as u64),
     };
-    let version = if since3 == Since3::default()
-        && model.kind() != NbKind::ComplementNorm
-        && model.feature_config().tf != TermFrequency::Binary
-    {
-        OLDEST_VERSION
-    } else {
-        FORMAT_VERSION
-    };
     let meta = postcard::to_allocvec(&meta)
-        .and_then(|meta| match version {
-            OLDEST_VERSION => Ok(meta),
-            _ => postcard::to_extend(&since3, meta),
-        })
+        .and_then(|meta| postcard::to_extend(&extra, meta))
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
-    let payload_len = 8 + meta.len() as u64 + 4 * weights.len() as u64 + 16 * weights.len() as u64;
+    let training_len: u64 = sums.iter().map(|row| 8 + 12 * row.len() as u64).sum();
+    let payload_len = 8 + meta.len() as u64 + 4 * weights.len() as u64 + training_len;
+    let version = FORMAT_VERSION;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
@@ -153,10 +143,14 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         put(&buffer, &mut scoring, out)?;
     }
     let mut exact_crc = crc32fast::Hasher::new();
-    for table in [&exact.log_prob, &exact.feature_count] {
-        for chunk in table.chunks(1 << 13) {
+    for row in sums {
+        put(&(row.len() as u64).to_le_bytes(), &mut exact_crc, out)?;
+        for chunk in row.chunks(1 << 12) {
             buffer.clear();
-            buffer.extend(chunk.iter().flat_map(|v| v.to_le_bytes()));
+            for &(feature, value) in chunk {
+                buffer.extend_from_slice(&feature.to_le_bytes());
+                buffer.extend_from_slice(&value.to_le_bytes());
+            }
             put(&buffer, &mut exact_crc, out)?;
         }
     }
@@ -228,10 +222,11 @@ impl<R: Read> PayloadReader<R> {
         decode: fn([u8; N]) -> T,
     ) -> std::io::Result<Vec<T>> {
         let mut out = Vec::with_capacity(cells);
-        let mut buffer = vec![0u8; 1 << 16];
+        // Whole values per read: a buffer that is a multiple of N bytes.
+        let mut buffer = vec![0u8; (1 << 16) / N * N];
         let mut left = cells * N;
         while left > 0 {
-            let chunk = &mut buffer[..left.min(1 << 16)];
+            let chunk = &mut buffer[..left.min((1 << 16) / N * N)];
             self.fill(chunk)?;
             out.extend(
                 chunk
@@ -279,9 +274,9 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
             "format version 0 does not exist: the file is corrupted".into(),
         ));
     }
-    if version < OLDEST_VERSION {
+    if version < FORMAT_VERSION {
         return Err(fail(format!(
-            "format version {version} is older than this artclass reads ({OLDEST_VERSION}); train the model again"
+            "format version {version} is older than this artclass reads ({FORMAT_VERSION}); train the model again"
         )));
     }
     if have < HEADER_LEN as usize {
@@ -321,25 +316,22 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
     let mut meta = vec![0u8; meta_len as usize];
     payload.fill(&mut meta).map_err(io)?;
     let undecodable = |e: postcard::Error| corrupted(&format!("undecodable metadata ({e})"));
-    let (mut meta, since3) = if version > OLDEST_VERSION {
-        let (meta, rest) = postcard::take_from_bytes::<Meta>(&meta).map_err(undecodable)?;
-        (
-            meta,
-            postcard::from_bytes::<Since3>(rest).map_err(undecodable)?,
-        )
-    } else {
-        (
-            postcard::from_bytes(&meta).map_err(undecodable)?,
-            Since3::default(),
-        )
-    };
-    meta.analyzer.dotted_words = since3.dotted_words;
-    meta.features.min_df_ngrams = since3.min_df_ngrams.map(|m| m as usize);
+    let (mut meta, rest) = postcard::take_from_bytes::<Meta>(&meta).map_err(undecodable)?;
+    let extra = postcard::from_bytes::<Extra>(rest).map_err(undecodable)?;
+    meta.analyzer.dotted_words = extra.dotted_words;
+    meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
+    let k = meta.labels.len();
     let features = meta.words.len() as u64 + meta.ngrams.len() as u64;
-    let cells = features.checked_mul(meta.labels.len() as u64);
-    let bytes_per_cell = if meta.has_counts { 4 + 16 } else { 4 };
-    let cells = match cells {
-        Some(cells) if cells.checked_mul(bytes_per_cell) == Some(payload.remaining) => {
+    let cells = match features.checked_mul(k as u64) {
+        Some(cells)
+            if cells.checked_mul(4).is_some_and(|scoring| {
+                if meta.has_counts {
+                    scoring.saturating_add(8 * k as u64) <= payload.remaining
+                } else {
+                    scoring == payload.remaining
+                }
+            }) =>
+        {
             cells as usize
         }
         _ => return Err(corrupted("table sizes disagree with the file size")),
@@ -348,16 +340,31 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
     if payload.checksum() != scoring_checksum {
         return Err(mismatch());
     }
-    let exact = if meta.has_counts && load == Load::Full {
-        let log_prob = payload.table(cells, f64::from_le_bytes).map_err(io)?;
-        let feature_count = payload.table(cells, f64::from_le_bytes).map_err(io)?;
+    let sums = if meta.has_counts && load == Load::Full {
+        let mut sums = Vec::with_capacity(k);
+        for _ in 0..k {
+            let mut n = [0u8; 8];
+            payload.fill(&mut n).map_err(io)?;
+            let n = u64::from_le_bytes(n);
+            if n > features || n.saturating_mul(12) > payload.remaining {
+                return Err(corrupted("training sums longer than the file"));
+            }
+            let entries = payload.table(n as usize, |b: [u8; 12]| {
+                let mut feature = [0u8; 4];
+                let mut value = [0u8; 8];
+                feature.copy_from_slice(&b[..4]);
+                value.copy_from_slice(&b[4..]);
+                (u32::from_le_bytes(feature), f64::from_le_bytes(value))
+            });
+            sums.push(entries.map_err(io)?);
+        }
+        if payload.remaining != 0 {
+            return Err(corrupted("bytes left after the training sums"));
+        }
         if payload.checksum() != exact_checksum {
             return Err(mismatch());
         }
-        Some(ExactTables {
-            log_prob,
-            feature_count,
-        })
+        Some(sums)
     } else {
         None
     };
@@ -385,9 +392,22 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
         class_count: meta.class_count.iter().map(|&c| c as usize).collect(),
         prior: meta.prior,
         weights,
-        exact,
+        sums,
     };
-    Classifier::from_tables(vectorizer, meta.labels, meta.alpha, meta.kind, tables).map_err(fail)
+    let model = Classifier::from_tables(vectorizer, meta.labels, meta.alpha, meta.kind, tables)
+        .map_err(fail)?;
+    if load == Load::Full {
+        // Both parts were written together; the weights must be those of the sums.
+        let exact = model.exact_tables()?;
+        if scoring_weights(&exact.log_prob, model.labels().len(), model.kind())
+            != model.scoring_weights()
+        {
+            return Err(corrupted(
+                "the scoring weights disagree with the training sums",
+            ));
+        }
+    }
+    Ok(model)
 }
 
 /// Writes a model file atomically: readers see the old file or the complete new one.
@@ -567,15 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn models_without_version_3_settings_stay_version_2() {
-        assert_eq!(
-            to_bytes(&model()).unwrap()[8..12],
-            OLDEST_VERSION.to_le_bytes()
-        );
-    }
-
-    #[test]
-    fn round_trip_keeps_the_settings_added_in_version_3() {
+    fn round_trip_keeps_the_settings_stored_apart() {
         let mut analyzer = crate::text::AnalyzerConfig::preset(Language::English);
         analyzer.dotted_words = true;
         analyzer.min_word_chars = 1;

@@ -111,10 +111,10 @@ struct TrainingArgs {
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     stem: bool,
     /// Drop words shorter than N characters
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = AnalyzerConfig::preset(Language::French).min_word_chars)]
     min_word_chars: usize,
     /// Keep `.` and `@` inside words: host names, e-mail addresses, versions as one word
-    #[arg(long, value_name = "BOOL", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long, value_name = "BOOL", default_value_t = AnalyzerConfig::preset(Language::French).dotted_words, action = clap::ArgAction::Set)]
     dotted_words: bool,
     /// Drop the language's stop words
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
