@@ -449,59 +449,36 @@ fn count_sorted(ids: &mut [u32]) -> SparseRow {
 /// word again), enough for load balance.
 const MIN_CHUNK_DOCS: usize = 256;
 
-/// Marks a chunk-local term id as an n-gram id (else a word id).
-const NGRAM_BIT: u32 = 1 << 31;
-
-/// One chunk's extraction: its own word and n-gram tables and, per document, (local term,
-/// count) where n-gram terms carry [`NGRAM_BIT`].
-struct ChunkTerms {
+/// One chunk's analysis: its own word table, and each document as the sequence of its words'
+/// chunk-local ids.
+struct ChunkWords {
     words: Vec<Box<str>>,
-    ngrams: Vec<NgramKey>,
-    docs: Vec<SparseRow>,
+    docs: Vec<Vec<u32>>,
 }
 
-fn extract_chunk(analyzer: &Analyzer, ngrams: usize, texts: &[&str]) -> ChunkTerms {
+fn analyze_chunk(analyzer: &Analyzer, texts: &[&str]) -> ChunkWords {
     let mut words: Vec<Box<str>> = Vec::new();
     let mut word_index: FxHashMap<Box<str>, u32> = FxHashMap::default();
-    let mut gram_keys: Vec<NgramKey> = Vec::new();
-    let mut gram_index: FxHashMap<NgramKey, u32> = FxHashMap::default();
     let mut cache: WordCache<u32> = WordCache::new();
-    let mut docs = Vec::with_capacity(texts.len());
-    let mut sequence: Vec<u32> = Vec::new();
-    let mut ids: Vec<u32> = Vec::new();
-    for text in texts {
-        sequence.clear();
-        analyzer.resolve_words(
-            text,
-            &mut cache,
-            |term| {
-                *word_index.entry(term.into()).or_insert_with(|| {
-                    words.push(term.into());
-                    (words.len() - 1) as u32
-                })
-            },
-            &mut sequence,
-        );
-        ids.clear();
-        ids.extend_from_slice(&sequence);
-        for order in 2..=ngrams {
-            for window in sequence.windows(order) {
-                let mut key = [NO_WORD; MAX_NGRAMS];
-                key[..order].copy_from_slice(window);
-                let id = *gram_index.entry(key).or_insert_with(|| {
-                    gram_keys.push(key);
-                    (gram_keys.len() - 1) as u32
-                });
-                ids.push(id | NGRAM_BIT);
-            }
-        }
-        docs.push(count_sorted(&mut ids));
-    }
-    ChunkTerms {
-        words,
-        ngrams: gram_keys,
-        docs,
-    }
+    let docs = texts
+        .iter()
+        .map(|text| {
+            let mut sequence = Vec::new();
+            analyzer.resolve_words(
+                text,
+                &mut cache,
+                |term| {
+                    *word_index.entry(term.into()).or_insert_with(|| {
+                        words.push(term.into());
+                        (words.len() - 1) as u32
+                    })
+                },
+                &mut sequence,
+            );
+            sequence
+        })
+        .collect();
+    ChunkWords { words, docs }
 }
 
 /// What [`fit_transform`] learns from the training texts.
@@ -514,6 +491,16 @@ pub struct Extraction {
 }
 
 /// Builds the vocabulary of `texts` and their count vectors, on the current rayon pool.
+///
+/// 1. Chunks of texts are analysed in parallel, each into its own word table.
+/// 2. The word tables are merged serially in input order (they are small: distinct words),
+///    words are counted per document, pruned and sorted: final word ids.
+/// 3. N-grams are built from final word ids, and counted per document, in parallel; their
+///    document frequencies come from one parallel sort of every document's distinct n-grams.
+///
+/// Every step's result is sorted or in input order, so the vocabulary and the vectors are the
+/// same whatever the number of threads. No step hashes n-grams into a growing table, which
+/// profiling showed to be most of the cost (and the serial merge of such tables).
 pub fn fit_transform(
     analyzer: &Analyzer,
     config: &FeatureConfig,
@@ -525,135 +512,144 @@ pub fn fit_transform(
             config.ngrams
         )));
     }
-    let chunks: Vec<ChunkTerms> = texts
-        .par_chunks(
-            texts
-                .len()
-                .div_ceil(4 * rayon::current_num_threads())
-                .max(MIN_CHUNK_DOCS),
-        )
-        .map(|chunk| extract_chunk(analyzer, config.ngrams, chunk))
-        .collect();
+    let chunk_len = texts
+        .len()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(MIN_CHUNK_DOCS);
+    let (chunk_words, mut chunk_docs): (Vec<Vec<Box<str>>>, Vec<Vec<Vec<u32>>>) = texts
+        .par_chunks(chunk_len)
+        .map(|chunk| analyze_chunk(analyzer, chunk))
+        .map(|chunk| (chunk.words, chunk.docs))
+        .unzip();
 
-    // Serial merge in input order: global ids (first seen first) and document frequencies.
-    // Sized for the worst case (no term shared between chunks): growing the largest tables
-    // step by step rehashed them several times over (profiled).
-    let most_words: usize = chunks.iter().map(|c| c.words.len()).sum();
-    let most_grams: usize = chunks.iter().map(|c| c.ngrams.len()).sum();
-    let mut word_index: FxHashMap<Box<str>, u32> =
+    // Words: one id per distinct word, first seen first.
+    let most_words: usize = chunk_words.iter().map(Vec::len).sum();
+    let mut word_index: FxHashMap<&str, u32> =
         FxHashMap::with_capacity_and_hasher(most_words, Default::default());
-    let mut words: Vec<Box<str>> = Vec::new();
-    let mut word_df: Vec<u32> = Vec::new();
-    let mut gram_index: FxHashMap<NgramKey, u32> =
-        FxHashMap::with_capacity_and_hasher(most_grams, Default::default());
-    let mut grams: Vec<NgramKey> = Vec::new();
-    let mut gram_df: Vec<u32> = Vec::new();
-    let mut docs: Vec<SparseRow> = Vec::with_capacity(texts.len());
-    for chunk in chunks {
-        let word_map: Vec<u32> = chunk
-            .words
-            .into_iter()
-            .map(|word| match word_index.get(&word) {
-                Some(&id) => id,
-                None => {
-                    let id = words.len() as u32;
-                    word_index.insert(word.clone(), id);
-                    words.push(word);
-                    word_df.push(0);
-                    id
-                }
-            })
-            .collect();
-        let gram_map: Vec<u32> = chunk
-            .ngrams
-            .into_iter()
-            .map(|local| {
-                let key = local.map(|w| {
-                    if w == NO_WORD {
-                        NO_WORD
-                    } else {
-                        word_map[w as usize]
-                    }
-                });
-                *gram_index.entry(key).or_insert_with(|| {
-                    grams.push(key);
-                    gram_df.push(0);
-                    (grams.len() - 1) as u32
+    let mut words: Vec<&str> = Vec::new();
+    let word_maps: Vec<Vec<u32>> = chunk_words
+        .iter()
+        .map(|local| {
+            local
+                .iter()
+                .map(|word| {
+                    *word_index.entry(word).or_insert_with(|| {
+                        words.push(word);
+                        (words.len() - 1) as u32
+                    })
                 })
-            })
-            .collect();
-        for mut doc in chunk.docs {
-            // Global ids, in place: no new vector per document.
-            for (id, _) in doc.iter_mut() {
-                *id = if *id & NGRAM_BIT != 0 {
-                    let g = gram_map[(*id & !NGRAM_BIT) as usize];
-                    gram_df[g as usize] += 1;
-                    g | NGRAM_BIT
-                } else {
-                    let w = word_map[*id as usize];
-                    word_df[w as usize] += 1;
-                    w
-                };
+                .collect()
+        })
+        .collect();
+    drop(word_index);
+    // Global ids in place, and each chunk's document frequencies.
+    let chunk_df: Vec<Vec<u32>> = chunk_docs
+        .par_iter_mut()
+        .zip(&word_maps)
+        .map(|(docs, map)| {
+            let mut df = vec![0u32; words.len()];
+            let mut distinct = Vec::new();
+            for doc in docs.iter_mut() {
+                for id in doc.iter_mut() {
+                    *id = map[*id as usize];
+                }
+                distinct.clear();
+                distinct.extend_from_slice(doc);
+                distinct.sort_unstable();
+                distinct.dedup();
+                for &id in &distinct {
+                    df[id as usize] += 1;
+                }
             }
-            docs.push(doc);
+            df
+        })
+        .collect();
+    let mut word_df = vec![0u32; words.len()];
+    for df in &chunk_df {
+        for (total, n) in word_df.iter_mut().zip(df) {
+            *total += n;
         }
     }
+    drop(chunk_df);
 
-    // Prune rare features; an n-gram survives only with all its words. Then sort: words by
-    // text, n-grams by their (final) word ids, so ids do not depend on input order or threads.
+    // Prune rare words and sort the rest by text: their final ids.
     let min_df = config.min_df.max(1) as u32;
-    let min_df_ngrams = config.min_df_ngrams.map_or(min_df, |m| m.max(1) as u32);
     let mut kept_words: Vec<u32> = (0..words.len() as u32)
         .filter(|&w| word_df[w as usize] >= min_df)
         .collect();
-    kept_words.sort_unstable_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
+    kept_words.par_sort_unstable_by(|&a, &b| words[a as usize].cmp(words[b as usize]));
     let mut word_final = vec![NO_WORD; words.len()];
     for (new, &old) in kept_words.iter().enumerate() {
         word_final[old as usize] = new as u32;
     }
-    let mut kept_grams: Vec<(NgramKey, u32)> = (0..grams.len())
-        .filter(|&g| gram_df[g] >= min_df_ngrams)
-        .filter_map(|g| {
-            let mut key = grams[g];
-            for w in key.iter_mut().filter(|w| **w != NO_WORD) {
-                *w = word_final[*w as usize];
-                if *w == NO_WORD {
-                    return None;
+    let mut docs: Vec<Vec<u32>> = chunk_docs.into_iter().flatten().collect();
+    docs.par_iter_mut().for_each(|doc| {
+        for id in doc.iter_mut() {
+            *id = word_final[*id as usize];
+        }
+    });
+
+    // N-grams of kept words, per document, sorted; then their document frequencies.
+    let doc_grams: Vec<Vec<NgramKey>> = docs
+        .par_iter()
+        .map(|doc| {
+            let mut grams = Vec::new();
+            for order in 2..=config.ngrams {
+                for window in doc.windows(order) {
+                    if window.iter().all(|&w| w != NO_WORD) {
+                        let mut key = [NO_WORD; MAX_NGRAMS];
+                        key[..order].copy_from_slice(window);
+                        grams.push(key);
+                    }
                 }
             }
-            Some((key, g as u32))
+            grams.sort_unstable();
+            grams
         })
         .collect();
-    kept_grams.sort_unstable();
-    let n_words = kept_words.len() as u32;
-    let mut gram_final = vec![NO_WORD; grams.len()];
-    for (new, &(_, old)) in kept_grams.iter().enumerate() {
-        gram_final[old as usize] = n_words + new as u32;
+    let mut distinct_grams: Vec<NgramKey> = doc_grams
+        .par_iter()
+        .flat_map_iter(|grams| {
+            grams
+                .iter()
+                .enumerate()
+                .filter(|&(i, key)| i == 0 || grams[i - 1] != *key)
+                .map(|(_, key)| *key)
+        })
+        .collect();
+    distinct_grams.par_sort_unstable();
+    let min_df_ngrams = config.min_df_ngrams.map_or(min_df, |m| m.max(1) as u32);
+    let mut kept_grams: Vec<NgramKey> = Vec::new();
+    let mut gram_df: Vec<u32> = Vec::new();
+    for run in distinct_grams.chunk_by(|a, b| a == b) {
+        if run.len() as u32 >= min_df_ngrams {
+            kept_grams.push(run[0]);
+            gram_df.push(run.len() as u32);
+        }
     }
+    drop(distinct_grams);
+
     let mut document_frequency: Vec<u32> =
         kept_words.iter().map(|&w| word_df[w as usize]).collect();
-    document_frequency.extend(kept_grams.iter().map(|&(_, g)| gram_df[g as usize]));
+    document_frequency.extend(gram_df);
     let vocabulary = Vocabulary::new(
         kept_words
             .iter()
             .map(|&w| words[w as usize].to_string())
             .collect(),
-        kept_grams.iter().map(|&(key, _)| key).collect(),
+        kept_grams,
     )
     .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
-    let mut rows = docs;
-    rows.par_iter_mut().for_each(|row| {
-        for (id, _) in row.iter_mut() {
-            *id = if *id & NGRAM_BIT != 0 {
-                gram_final[(*id & !NGRAM_BIT) as usize]
-            } else {
-                word_final[*id as usize]
-            };
-        }
-        row.retain(|&(id, _)| id != NO_WORD);
-        row.sort_unstable_by_key(|&(id, _)| id);
-    });
+    let rows: Vec<SparseRow> = docs
+        .into_par_iter()
+        .zip(doc_grams)
+        .map(|(mut ids, grams)| {
+            ids.retain(|&w| w != NO_WORD);
+            ids.extend(grams.iter().filter_map(|key| vocabulary.ngram_id(key)));
+            count_sorted(&mut ids)
+        })
+        .collect();
     Ok(Extraction {
         vocabulary,
         rows,

@@ -264,7 +264,11 @@ fn fit_multinomial(
                 .collect()
         })
         .collect();
-    let exact = exact_tables_of(&sums, n_features, alpha, kind)?;
+    let log_prob = fit_classes(&sums, n_features, alpha, kind, |h| h.feature_log_prob)?;
+    let weights = centred_weights(n_features, n_classes, kind, |feature, class| {
+        log_prob[class][feature]
+    });
+    drop(log_prob);
     let total_documents: usize = documents.iter().sum();
     Ok(NbTables {
         // The same expression linfa-bayes uses, so the result is bit-identical to its own.
@@ -273,7 +277,7 @@ fn fit_multinomial(
             .map(|&d| d as f64 / total_documents as f64)
             .collect(),
         class_count: documents,
-        weights: scoring_weights(&exact.log_prob, n_classes, kind),
+        weights,
         sums: Some(sums),
     })
 }
@@ -294,6 +298,30 @@ pub fn exact_tables_of(
     kind: NbKind,
 ) -> Result<ExactTables> {
     let k = sums.len();
+    let classes = fit_classes(sums, n_features, alpha, kind, |h| h)?;
+    let mut log_prob = vec![0.0; n_features * k];
+    let mut feature_count = vec![0.0; n_features * k];
+    for (class, histogram) in classes.iter().enumerate() {
+        for j in 0..n_features {
+            log_prob[j * k + class] = histogram.feature_log_prob[j];
+            feature_count[j * k + class] = histogram.feature_count[j];
+        }
+    }
+    Ok(ExactTables {
+        log_prob,
+        feature_count,
+    })
+}
+
+/// linfa-bayes's fit of each class, in parallel, keeping what `keep` takes of each.
+fn fit_classes<T: Send>(
+    sums: &[SparseRow],
+    n_features: usize,
+    alpha: f64,
+    kind: NbKind,
+    keep: impl Fn(ClassHistogram) -> T + Sync,
+) -> Result<Vec<T>> {
+    let k = sums.len();
     let dense = |class: usize| {
         let mut row = Array1::<f64>::zeros(n_features);
         for &(feature, value) in &sums[class] {
@@ -309,44 +337,28 @@ pub fn exact_tables_of(
             }),
         ),
     };
-    let fit_class = |class: usize| -> Result<ClassHistogram> {
-        let mut sum = dense(class);
-        if let Some(total) = &total {
-            sum.zip_mut_with(total, |s, t| *s = t - *s);
-        }
-        let dataset = Dataset::new(sum.insert_axis(ndarray::Axis(0)), Array1::from_elem(1, 0));
-        let fitted: MultinomialNb<f64, usize> =
-            MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
-        drop(dataset);
-        histograms_of(fitted)?
-            .pop()
-            .ok_or_else(|| Error::Params("the fitted model lost a class".into()))
-    };
-
-    let mut log_prob = vec![0.0; n_features * k];
-    let mut feature_count = vec![0.0; n_features * k];
-    let batch = rayon::current_num_threads().max(1);
-    for first in (0..k).step_by(batch) {
-        let fitted: Vec<ClassHistogram> = (first..(first + batch).min(k))
-            .into_par_iter()
-            .map(fit_class)
-            .collect::<Result<_>>()?;
-        for (class, histogram) in (first..).zip(fitted) {
+    (0..k)
+        .into_par_iter()
+        .map(|class| {
+            let mut sum = dense(class);
+            if let Some(total) = &total {
+                sum.zip_mut_with(total, |s, t| *s = t - *s);
+            }
+            let dataset = Dataset::new(sum.insert_axis(ndarray::Axis(0)), Array1::from_elem(1, 0));
+            let fitted: MultinomialNb<f64, usize> =
+                MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
+            drop(dataset);
+            let histogram = histograms_of(fitted)?
+                .pop()
+                .ok_or_else(|| Error::Params("the fitted model lost a class".into()))?;
             if histogram.feature_count.len() != n_features
                 || histogram.feature_log_prob.len() != n_features
             {
                 return Err(Error::Params("the fitted model lost features".into()));
             }
-            for j in 0..n_features {
-                log_prob[j * k + class] = histogram.feature_log_prob[j];
-                feature_count[j * k + class] = histogram.feature_count[j];
-            }
-        }
-    }
-    Ok(ExactTables {
-        log_prob,
-        feature_count,
-    })
+            Ok(keep(histogram))
+        })
+        .collect()
 }
 
 /// One class of a fitted `MultinomialNb`: a field-for-field serde mirror of linfa-bayes's
@@ -439,27 +451,42 @@ pub struct NbTables {
 /// centring, so scoring costs exactly what the plain complement rule costs.
 pub fn scoring_weights(log_prob: &[f64], classes: usize, kind: NbKind) -> Vec<f32> {
     let classes = classes.max(1);
-    let mut weights = Vec::with_capacity(log_prob.len());
-    if kind == NbKind::ComplementNorm {
-        let scale = label_scales(kind, log_prob, classes);
-        let mut scaled = vec![0.0; classes];
-        for row in log_prob.chunks_exact(classes) {
-            for ((v, &p), &s) in scaled.iter_mut().zip(row).zip(&scale) {
-                *v = -s * p;
-            }
-            let mean = scaled.iter().sum::<f64>() / classes as f64;
-            weights.extend(scaled.iter().map(|&v| (v - mean) as f32));
-        }
-        return weights;
-    }
+    centred_weights(log_prob.len() / classes, classes, kind, |feature, class| {
+        log_prob[feature * classes + class]
+    })
+}
+
+/// [`scoring_weights`] of log-probabilities read through `log_prob(feature, class)`, so that
+/// the feature-major tables and linfa's per-class arrays give the same weights, bit for bit
+/// (the same additions in the same order).
+fn centred_weights(
+    n_features: usize,
+    classes: usize,
+    kind: NbKind,
+    log_prob: impl Fn(usize, usize) -> f64 + Sync,
+) -> Vec<f32> {
+    let scale = label_scales(kind, n_features, classes, &log_prob);
     let sign = match kind {
         NbKind::Multinomial => 1.0,
         NbKind::Complement | NbKind::ComplementNorm => -1.0,
     };
-    for row in log_prob.chunks_exact(classes) {
-        let mean = row.iter().sum::<f64>() / row.len() as f64;
-        weights.extend(row.iter().map(|&p| (sign * (p - mean)) as f32));
-    }
+    let mut weights = vec![0f32; n_features * classes];
+    weights
+        .par_chunks_mut(classes * 4096)
+        .enumerate()
+        .for_each(|(block, out)| {
+            let mut row = vec![0.0; classes];
+            for (i, out) in out.chunks_exact_mut(classes).enumerate() {
+                let feature = block * 4096 + i;
+                for (class, (v, &s)) in row.iter_mut().zip(&scale).enumerate() {
+                    *v = sign * s * log_prob(feature, class);
+                }
+                let mean = row.iter().sum::<f64>() / classes as f64;
+                for (w, &v) in out.iter_mut().zip(&row) {
+                    *w = (v - mean) as f32;
+                }
+            }
+        });
     weights
 }
 
@@ -668,14 +695,19 @@ impl Classifier {
 /// Rennie's weight normalisation divides label `c`'s weights by Σ_f |log P(f | not c)|;
 /// multiplying back by the mean of those sums keeps the decision the same and the scores on
 /// the scale of the plain complement rule, so the probabilities stay as soft. 1 otherwise.
-fn label_scales(kind: NbKind, log_prob: &[f64], k: usize) -> Vec<f64> {
-    if kind != NbKind::ComplementNorm || log_prob.is_empty() {
+fn label_scales(
+    kind: NbKind,
+    n_features: usize,
+    k: usize,
+    log_prob: &impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    if kind != NbKind::ComplementNorm || n_features == 0 {
         return vec![1.0; k];
     }
     let mut l1 = vec![0.0; k];
-    for row in log_prob.chunks_exact(k) {
-        for (sum, p) in l1.iter_mut().zip(row) {
-            *sum += p.abs();
+    for feature in 0..n_features {
+        for (class, sum) in l1.iter_mut().enumerate() {
+            *sum += log_prob(feature, class).abs();
         }
     }
     let mean = l1.iter().sum::<f64>() / k as f64;
