@@ -453,8 +453,11 @@ const MIN_CHUNK_DOCS: usize = 256;
 /// chunk-local ids.
 struct ChunkWords {
     words: Vec<Box<str>>,
-    docs: Vec<Vec<u32>>,
+    docs: Vec<WordSequence>,
 }
+
+/// A document's words in order, as word ids.
+type WordSequence = Vec<u32>;
 
 fn analyze_chunk(analyzer: &Analyzer, texts: &[&str]) -> ChunkWords {
     let mut words: Vec<Box<str>> = Vec::new();
@@ -516,7 +519,7 @@ pub fn fit_transform(
         .len()
         .div_ceil(4 * rayon::current_num_threads())
         .max(MIN_CHUNK_DOCS);
-    let (chunk_words, mut chunk_docs): (Vec<Vec<Box<str>>>, Vec<Vec<Vec<u32>>>) = texts
+    let (chunk_words, mut chunk_docs): (Vec<_>, Vec<_>) = texts
         .par_chunks(chunk_len)
         .map(|chunk| analyze_chunk(analyzer, chunk))
         .map(|chunk| (chunk.words, chunk.docs))
