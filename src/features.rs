@@ -605,42 +605,36 @@ pub fn fit_transform(
     for (new, &old) in kept_words.iter().enumerate() {
         word_final[old as usize] = new as u32;
     }
-    let mut docs: Vec<WordSequence> = chunk_docs
-        .into_iter()
-        .flat_map(|(_, docs)| docs)
-        .collect();
+    let mut docs: Vec<WordSequence> = chunk_docs.into_iter().flat_map(|(_, docs)| docs).collect();
     docs.par_iter_mut().for_each(|doc| {
         for id in doc.iter_mut() {
             *id = word_final[*id as usize];
         }
     });
 
-    // N-grams of kept words, per document, sorted; then their document frequencies.
-    let doc_grams: Vec<Vec<NgramKey>> = docs
-        .par_iter()
-        .map(|doc| {
-            let mut grams = Vec::new();
-            for order in 2..=config.ngrams {
-                for window in doc.windows(order) {
-                    if window.iter().all(|&w| w != NO_WORD) {
-                        let mut key = [NO_WORD; MAX_NGRAMS];
-                        key[..order].copy_from_slice(window);
-                        grams.push(key);
-                    }
+    // N-grams of kept words: each document's distinct ones, all sorted together, give their
+    // document frequencies. (Not kept per document: built again below, it costs less than
+    // the memory.)
+    let doc_grams = |doc: &[u32], grams: &mut Vec<NgramKey>| {
+        grams.clear();
+        for order in 2..=config.ngrams {
+            for window in doc.windows(order) {
+                if window.iter().all(|&w| w != NO_WORD) {
+                    let mut key = [NO_WORD; MAX_NGRAMS];
+                    key[..order].copy_from_slice(window);
+                    grams.push(key);
                 }
             }
-            grams.sort_unstable();
-            grams
-        })
-        .collect();
-    let mut distinct_grams: Vec<NgramKey> = doc_grams
+        }
+    };
+    let mut distinct_grams: Vec<NgramKey> = docs
         .par_iter()
-        .flat_map_iter(|grams| {
+        .flat_map_iter(|doc| {
+            let mut grams = Vec::new();
+            doc_grams(doc, &mut grams);
+            grams.sort_unstable();
+            grams.dedup();
             grams
-                .iter()
-                .enumerate()
-                .filter(|&(i, key)| i == 0 || grams[i - 1] != *key)
-                .map(|(_, key)| *key)
         })
         .collect();
     distinct_grams.par_sort_unstable();
@@ -669,8 +663,8 @@ pub fn fit_transform(
 
     let rows: Vec<SparseRow> = docs
         .into_par_iter()
-        .zip(doc_grams)
-        .map(|(mut ids, grams)| {
+        .map_init(Vec::new, |grams, mut ids| {
+            doc_grams(&ids, grams);
             ids.retain(|&w| w != NO_WORD);
             ids.extend(grams.iter().filter_map(|key| vocabulary.ngram_id(key)));
             count_sorted(&mut ids)

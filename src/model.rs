@@ -217,14 +217,13 @@ impl ValidClassifierParams {
         let mut rows = extraction.rows;
         rows.par_iter_mut().for_each(|row| vectorizer.weigh(row));
         let tables = fit_multinomial(
-            &rows,
+            rows,
             &targets,
             names.len(),
             n_features,
             params.alpha,
             params.kind,
         )?;
-        drop(rows);
         let mut model =
             Classifier::from_tables(vectorizer, names, params.alpha, params.kind, tables)
                 .map_err(Error::Params)?;
@@ -236,7 +235,7 @@ impl ValidClassifierParams {
 /// Each label's training sums (the weights of its documents, added up per feature) and the
 /// naive Bayes tables linfa-bayes fits on them, with document counts and priors restored.
 fn fit_multinomial(
-    rows: &[SparseRow],
+    rows: Vec<SparseRow>,
     targets: &[usize],
     n_classes: usize,
     n_features: usize,
@@ -264,6 +263,8 @@ fn fit_multinomial(
                 .collect()
         })
         .collect();
+    // The rows are summed: free them before the dense per-class arrays are made.
+    drop(rows);
     let log_prob = fit_classes(&sums, n_features, alpha, kind, |h| h.feature_log_prob)?;
     let weights = centred_weights(n_features, n_classes, kind, |feature, class| {
         log_prob[class][feature]
