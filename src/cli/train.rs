@@ -76,13 +76,21 @@ pub fn run(args: Args) -> Result<()> {
         model.analyzer_config().language,
         features.ngrams,
         features.min_df,
-        format!("{:?}", features.tf).to_lowercase(),
+        flag_value(features.tf),
         features.idf,
-        format!("{:?}", features.norm).to_lowercase(),
-        format!("{:?}", model.kind()).to_lowercase(),
+        flag_value(features.norm),
+        flag_value(model.kind()),
         model.alpha(),
         args.output.display()
     ));
     print(&mut out, &summary)?;
     out.flush().map_err(stdout_error)
+}
+
+/// A setting as spelled on the command line (`complement-norm`, not `ComplementNorm`).
+fn flag_value(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
