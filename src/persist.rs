@@ -615,6 +615,23 @@ mod tests {
         assert!(back.vocabulary().get("bob@cs.cmu.edu").is_some());
         let text = "bob@cs.cmu.edu wrote about 3.1";
         assert_eq!(back.predict_proba(text), model.predict_proba(text));
+
+        // And the values that differ from the preset.
+        let mut analyzer = crate::text::AnalyzerConfig::preset(Language::English);
+        analyzer.dotted_words = false;
+        let plain = ClassifierParams::new(Language::English)
+            .analyzer(analyzer)
+            .min_df(1)
+            .check()
+            .unwrap()
+            .fit(
+                &["Mail bob@cs.cmu.edu", "The game ended"],
+                &["comp", "sport"],
+            )
+            .unwrap();
+        let back = from_bytes(&to_bytes(&plain).unwrap(), "test.model", Load::Full).unwrap();
+        assert!(!back.analyzer_config().dotted_words);
+        assert!(back.vocabulary().get("cmu").is_some());
     }
 
     #[test]
@@ -638,7 +655,7 @@ mod tests {
         assert!(error_of(b"id,label,text\n1,a,b\n").contains("not an artclass model"));
 
         // A scoring load reads and checks the scoring part only: a flip there is caught, a
-        // flip in the exact part (the last bytes) is left to full loads.
+        // flip in the training part (the last bytes) is left to full loads.
         let scoring = |bytes: &[u8]| from_bytes(bytes, "test.model", Load::Scoring);
         let mut in_scoring_part = bytes.clone();
         in_scoring_part[HEADER_LEN as usize + 9] ^= 0x40;
