@@ -453,12 +453,31 @@ pub fn remove_pending_files() {
 /// [`remove_pending_files`], if the process is interrupted.
 pub struct AtomicFile {
     temp: Option<tempfile::NamedTempFile>,
+    /// The target itself, when it is a device or a pipe (see [`AtomicFile::create`]).
+    direct: Option<std::fs::File>,
     temp_path: std::path::PathBuf,
     path: std::path::PathBuf,
 }
 
 impl AtomicFile {
+    /// A temporary file beside `path`, renamed to it by [`commit`](Self::commit). When `path`
+    /// is a device or a pipe (`--output /dev/null`, a FIFO), it is written directly instead:
+    /// renaming a file over it would replace the device (for root, `/dev/null` itself) with a
+    /// regular file, and a device holds no half-written file anyway.
     pub fn create(path: &Path) -> Result<Self> {
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path, e))?;
+            return Ok(AtomicFile {
+                temp: None,
+                direct: Some(file),
+                temp_path: std::path::PathBuf::new(),
+                path: path.to_path_buf(),
+            });
+        }
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -472,31 +491,37 @@ impl AtomicFile {
         pending().push(temp_path.clone());
         Ok(AtomicFile {
             temp: Some(temp),
+            direct: None,
             temp_path,
             path: path.to_path_buf(),
         })
     }
 
-    /// Another handle on the temporary file (same file position), for a writer thread.
+    /// Another handle on the file being written (same file position), for a writer thread.
     pub fn handle(&self) -> std::io::Result<std::fs::File> {
-        self.temp
-            .as_ref()
-            .ok_or_else(|| std::io::Error::other("file already committed"))?
-            .as_file()
-            .try_clone()
+        match (&self.temp, &self.direct) {
+            (Some(temp), _) => temp.as_file().try_clone(),
+            (None, Some(file)) => file.try_clone(),
+            (None, None) => Err(std::io::Error::other("file already committed")),
+        }
     }
 
-    fn file(&mut self) -> std::io::Result<&mut tempfile::NamedTempFile> {
-        self.temp
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("file already committed"))
+    fn file(&mut self) -> std::io::Result<&mut std::fs::File> {
+        match (&mut self.temp, &mut self.direct) {
+            (Some(temp), _) => Ok(temp.as_file_mut()),
+            (None, Some(file)) => Ok(file),
+            (None, None) => Err(std::io::Error::other("file already committed")),
+        }
     }
 
     /// Syncs the data and renames the file to its path, replacing what was there.
     pub fn commit(mut self) -> Result<()> {
         let path = self.path.clone();
+        if let Some(mut file) = self.direct.take() {
+            return file.flush().map_err(|e| Error::io(&path, e));
+        }
         let temp = self.file().map_err(|e| Error::io(&path, e))?;
-        temp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+        temp.sync_all().map_err(|e| Error::io(&path, e))?;
         // Temporary files are private (0600); a model or a CSV is an ordinary file.
         #[cfg(unix)]
         {
@@ -504,8 +529,7 @@ impl AtomicFile {
             let mode = std::fs::metadata(&path)
                 .map(|m| m.permissions().mode() & 0o777)
                 .unwrap_or(0o644);
-            temp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(mode))
+            temp.set_permissions(std::fs::Permissions::from_mode(mode))
                 .map_err(|e| Error::io(&path, e))?;
         }
         if let Some(temp) = self.temp.take() {

@@ -266,3 +266,53 @@ fn an_interrupted_run_leaves_no_output_that_looks_finished() {
         );
     }
 }
+
+/// `--output` naming a pipe (or a device such as `/dev/null`) writes into it: renaming a
+/// temporary file over it would replace it with a regular file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_pipe_is_written_into_it_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    match std::process::Command::new("mkfifo").arg(&fifo).status() {
+        Ok(status) if status.success() => {}
+        _ => {
+            eprintln!("skipped: no mkfifo on this machine");
+            return;
+        }
+    }
+    write(
+        dir.path(),
+        "in.csv",
+        format!("id,text\n1,\"{ARTICLE_CUSTOMER}\"\n2,\"{ARTICLE_COWORKING}\"\n"),
+    );
+    // The reader opens the pipe first, as a shell's `cat pipe` would.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let status = artclass()
+        .current_dir(dir.path())
+        .args([
+            "score", "--quiet", "--input", "in.csv", "--output", "out.fifo",
+        ])
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    // Checked before waiting for the reader, which would wait forever on a replaced pipe.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe is still a pipe");
+    assert_eq!(
+        names_in(dir.path()),
+        ["in.csv", "out.fifo"],
+        "no temporary file left"
+    );
+    let received = String::from_utf8(reader.join().unwrap()).unwrap();
+    assert!(
+        received.starts_with("id,text,predicted,confidence,prob_"),
+        "{received}"
+    );
+    assert_eq!(received.lines().count(), 3, "{received}");
+}

@@ -160,13 +160,15 @@ const WRITE_BUFFER: usize = 1 << 20;
 impl SyncingWriter {
     fn new(file: &AtomicFile, path: &str) -> Result<Self> {
         let mut handle = file.handle().map_err(|e| Error::io(path, e))?;
+        // A device or a pipe (`--output /dev/null`) has nothing to sync.
+        let regular = handle.metadata().is_ok_and(|m| m.is_file());
         let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(4);
         let thread = std::thread::spawn(move || -> io::Result<()> {
             let mut unsynced = 0u64;
             for buffer in receiver {
                 handle.write_all(&buffer)?;
                 unsynced += buffer.len() as u64;
-                if unsynced >= SYNC_EVERY {
+                if regular && unsynced >= SYNC_EVERY {
                     handle.sync_data()?;
                     unsynced = 0;
                 }
