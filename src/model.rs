@@ -688,6 +688,7 @@ impl Classifier {
         Scorer {
             model: self,
             scratch: TransformScratch::default(),
+            row: SparseRow::new(),
         }
     }
 }
@@ -733,6 +734,8 @@ fn softmax(values: &mut [f64]) {
 pub struct Scorer<'m> {
     model: &'m Classifier,
     scratch: TransformScratch,
+    /// The current text's features, kept to reuse the allocation.
+    row: SparseRow,
 }
 
 /// A text's scores.
@@ -759,9 +762,12 @@ impl Prediction {
 
 impl Scorer<'_> {
     pub fn predict_proba(&mut self, text: &str) -> Prediction {
-        let row = self.model.vectorizer.transform(text, &mut self.scratch);
+        let row = &mut self.row;
+        self.model
+            .vectorizer
+            .transform_into(text, &mut self.scratch, row);
         let mut probabilities = vec![0.0; self.model.labels.len()];
-        self.model.predict_proba_row(&row, &mut probabilities);
+        self.model.predict_proba_row(row, &mut probabilities);
         Prediction {
             probabilities,
             known_features: row.len(),

@@ -33,6 +33,46 @@ static BYTE_CLASS: [u8; 256] = {
     table
 };
 
+/// The eight bytes of `bytes` at `pos`, as one little-endian number, if there are eight.
+#[inline(always)]
+fn load8(bytes: &[u8], pos: usize) -> Option<u64> {
+    let chunk: [u8; 8] = bytes.get(pos..pos + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `x` that lies strictly between `low` and `high` (both at most
+/// 127; bytes of 128 and more never count). Exact per byte: no carry or borrow crosses into
+/// the next byte (the "hasbetween" bit trick).
+#[inline(always)]
+fn bytes_between(x: u64, low: u64, high: u64) -> u64 {
+    let seven = x & (LOW_BITS * 127);
+    (LOW_BITS * (127 + high) - seven) & !x & (seven + LOW_BITS * (127 - low)) & HIGH_BITS
+}
+
+/// The high bit of each ASCII letter or digit among the eight bytes of `x`.
+#[inline(always)]
+fn ascii_word_mask(x: u64) -> u64 {
+    // `| 0x20` folds A–Z onto a–z and moves no other byte into a–z.
+    bytes_between(x, b'0' as u64 - 1, b'9' as u64 + 1)
+        | bytes_between(x | LOW_BITS * 0x20, b'a' as u64 - 1, b'z' as u64 + 1)
+}
+
+/// The high bit of each byte of `x` that is part of a multi-byte character.
+#[inline(always)]
+fn non_ascii_mask(x: u64) -> u64 {
+    x & HIGH_BITS
+}
+
+/// How many of the first bytes have their high bit clear in `mask` (a mask of high bits):
+/// the length of the leading run of bytes *not* flagged.
+#[inline(always)]
+fn leading_bytes(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
+}
+
 /// Calls `emit` with each raw token of `text`: a run of letters and digits, possibly joined by
 /// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
 /// Everything else (spaces, punctuation, symbols such as `€`) separates tokens.
@@ -52,8 +92,14 @@ pub(crate) fn raw_tokens_flagged<'t>(
     let bytes = text.as_bytes();
     let mut pos = 0;
     while pos < bytes.len() {
-        // Fast skip of ASCII separators, the bulk of non-word bytes.
-        if BYTE_CLASS[bytes[pos] as usize] == ASCII_OTHER {
+        // Fast skip of ASCII separators, the bulk of non-word bytes: eight at a time.
+        if let Some(chunk) = load8(bytes, pos) {
+            let skip = leading_bytes(ascii_word_mask(chunk) | non_ascii_mask(chunk));
+            if skip > 0 {
+                pos += skip;
+                continue;
+            }
+        } else if BYTE_CLASS[bytes[pos] as usize] == ASCII_OTHER {
             pos += 1;
             continue;
         }
@@ -79,7 +125,14 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool) {
     let mut pos = start;
     let mut joined = false;
     loop {
-        // Word characters; ASCII ones without decoding.
+        // Word characters; ASCII ones without decoding, eight at a time.
+        while let Some(chunk) = load8(bytes, pos) {
+            let word = leading_bytes(!ascii_word_mask(chunk) & HIGH_BITS);
+            pos += word;
+            if word < 8 {
+                break;
+            }
+        }
         while pos < bytes.len() {
             match BYTE_CLASS[bytes[pos] as usize] {
                 ASCII_WORD => {
@@ -148,6 +201,43 @@ mod tests {
         ];
         assert_eq!(out, expected);
         assert_eq!(tokens("bob@cs.cmu.edu"), ["bob", "cs", "cmu", "edu"]);
+    }
+
+    #[test]
+    fn eight_byte_masks_agree_with_the_byte_classes() {
+        let mut bytes: Vec<u8> = (0..=255u8).collect();
+        bytes.extend((0..=255u8).rev());
+        for chunk in bytes.windows(8) {
+            let x = load8(chunk, 0).unwrap();
+            for (i, &b) in chunk.iter().enumerate() {
+                let flag = |mask: u64| mask >> (8 * i + 7) & 1 == 1;
+                assert_eq!(
+                    flag(ascii_word_mask(x)),
+                    BYTE_CLASS[b as usize] == ASCII_WORD,
+                    "{b}"
+                );
+                assert_eq!(
+                    flag(non_ascii_mask(x)),
+                    BYTE_CLASS[b as usize] == NON_ASCII,
+                    "{b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_words_and_runs_of_separators_cross_eight_byte_chunks() {
+        let text =
+            "Anticonstitutionnellement,   ;;;;;;;;;; déjà-vu          X1234567890abcdefZ l’État";
+        assert_eq!(
+            tokens(text),
+            [
+                "Anticonstitutionnellement",
+                "déjà-vu",
+                "X1234567890abcdefZ",
+                "l’État"
+            ]
+        );
     }
 
     #[test]
