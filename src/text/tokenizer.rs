@@ -57,7 +57,7 @@ fn bytes_between(x: u64, low: u64, high: u64) -> u64 {
 fn ascii_word_mask(x: u64) -> u64 {
     // `| 0x20` folds A–Z onto a–z and moves no other byte into a–z.
     bytes_between(x, b'0' as u64 - 1, b'9' as u64 + 1)
-        | bytes_between(x | LOW_BITS * 0x20, b'a' as u64 - 1, b'z' as u64 + 1)
+        | bytes_between(x | (LOW_BITS * 0x20), b'a' as u64 - 1, b'z' as u64 + 1)
 }
 
 /// The high bit of each byte of `x` that is part of a multi-byte character.
