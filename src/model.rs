@@ -154,6 +154,24 @@ impl ValidClassifierParams {
         texts: &[T],
         labels: &[L],
     ) -> Result<Classifier> {
+        self.estimate(self.extract(texts, labels)?)
+    }
+
+    /// [`ValidClassifierParams::fit`], freeing the texts as soon as their features are
+    /// extracted: the naive Bayes fit, the largest step in memory, runs without them.
+    pub fn fit_owned<L: AsRef<str>>(&self, texts: Vec<String>, labels: &[L]) -> Result<Classifier> {
+        let extracted = self.extract(&texts, labels)?;
+        drop(texts);
+        self.estimate(extracted)
+    }
+
+    /// Labels, targets, vocabulary and count vectors: everything [`ValidClassifierParams::fit`]
+    /// needs from the texts.
+    fn extract<T: AsRef<str> + Sync, L: AsRef<str>>(
+        &self,
+        texts: &[T],
+        labels: &[L],
+    ) -> Result<Extracted> {
         let params = &self.0;
         if texts.len() != labels.len() {
             return Err(Error::Params(format!(
@@ -192,11 +210,32 @@ impl ValidClassifierParams {
             ));
         }
 
+        // The words normalised on the way are not needed for scoring.
+        analyzer.forget_shared_terms();
         let idf = if params.features.idf {
             features::inverse_document_frequencies(&extraction.document_frequency, texts.len())
         } else {
             Vec::new()
         };
+        Ok(Extracted {
+            analyzer,
+            names,
+            targets,
+            extraction,
+            idf,
+        })
+    }
+
+    /// The fit of [`ValidClassifierParams::fit`] once the texts are no longer needed.
+    fn estimate(&self, extracted: Extracted) -> Result<Classifier> {
+        let params = &self.0;
+        let Extracted {
+            analyzer,
+            names,
+            targets,
+            extraction,
+            idf,
+        } = extracted;
         let n_features = extraction.vocabulary.len();
         let n_words = extraction.vocabulary.words().len() as u32;
         let mut tokens = vec![0u64; names.len()];
@@ -230,6 +269,15 @@ impl ValidClassifierParams {
         model.training_tokens = Some(tokens);
         Ok(model)
     }
+}
+
+/// What [`ValidClassifierParams::fit`] learns from the texts, before estimating.
+struct Extracted {
+    analyzer: Analyzer,
+    names: Vec<String>,
+    targets: Vec<usize>,
+    extraction: features::Extraction,
+    idf: Vec<f64>,
 }
 
 /// Each label's training sums (the weights of its documents, added up per feature) and the

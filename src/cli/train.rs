@@ -37,11 +37,12 @@ pub fn run(args: Args) -> Result<()> {
         &args.label_column,
         args.delimiter,
     )?;
-    let model = params.fit(&data.texts, &data.labels)?;
+    let bytes: usize = data.texts.iter().map(String::len).sum();
+    let documents = data.texts.len();
+    let model = params.fit_owned(data.texts, &data.labels)?;
     persist::save(&model, &args.output)?;
     let elapsed = started.elapsed().as_secs_f64();
 
-    let bytes: usize = data.texts.iter().map(String::len).sum();
     let width = model
         .labels()
         .iter()
@@ -52,7 +53,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = stdout();
     let mut summary = format!(
         "trained on {} documents ({:.1} MB) in {:.2} s\n",
-        data.texts.len(),
+        documents,
         bytes as f64 / 1e6,
         elapsed
     );

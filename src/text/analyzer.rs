@@ -118,6 +118,16 @@ impl Analyzer {
         &self.config
     }
 
+    /// Empties the normalised words shared between threads (training, once its texts are
+    /// analysed: the memory goes back before the fit).
+    pub fn forget_shared_terms(&self) {
+        for shard in &self.shared.shards {
+            if let Ok(mut terms) = shard.lock() {
+                *terms = FxHashMap::default();
+            }
+        }
+    }
+
     /// The terms of `text`, in order.
     pub fn words(&self, text: &str) -> Vec<String> {
         let mut out = Vec::new();
