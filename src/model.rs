@@ -210,8 +210,6 @@ impl ValidClassifierParams {
             ));
         }
 
-        // The words normalised on the way are not needed for scoring.
-        analyzer.forget_shared_terms();
         let idf = if params.features.idf {
             features::inverse_document_frequencies(&extraction.document_frequency, texts.len())
         } else {

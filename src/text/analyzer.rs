@@ -54,40 +54,6 @@ pub struct Analyzer {
     stop_words: FxHashSet<String>,
     elisions: FxHashSet<String>,
     stemmer: Option<rust_stemmers::Stemmer>,
-    /// Terms of the lowercased words normalised so far, shared by every thread that uses
-    /// this analyzer: each distinct word is stemmed once per run, not once per thread, and
-    /// `The` and `the` once between them. Profiled: stemming was most of the cost of the
-    /// words a thread meets for the first time (the start of a `score` run, and training).
-    shared: SharedTerms,
-}
-
-/// Lowercased word → its term (`None`: dropped), in shards behind their own locks; each
-/// shard is emptied when full, so memory stays bounded on endless streams of new words.
-struct SharedTerms {
-    shards: Vec<std::sync::Mutex<FxHashMap<CompactString, Option<CompactString>>>>,
-}
-
-const SHARED_SHARDS: usize = 16;
-/// Entries per shard: 2¹⁸ words in all (a large training set has about 150,000).
-const SHARED_SHARD_CAPACITY: usize = (1 << 18) / SHARED_SHARDS;
-
-impl SharedTerms {
-    fn new() -> Self {
-        SharedTerms {
-            shards: (0..SHARED_SHARDS)
-                .map(|_| std::sync::Mutex::new(FxHashMap::default()))
-                .collect(),
-        }
-    }
-
-    fn shard(
-        &self,
-        lower: &str,
-    ) -> &std::sync::Mutex<FxHashMap<CompactString, Option<CompactString>>> {
-        use std::hash::BuildHasher;
-        let hash = rustc_hash::FxBuildHasher.hash_one(lower);
-        &self.shards[(hash >> 59) as usize % SHARED_SHARDS]
-    }
 }
 
 impl Analyzer {
@@ -110,22 +76,11 @@ impl Analyzer {
             stop_words,
             elisions,
             stemmer,
-            shared: SharedTerms::new(),
         }
     }
 
     pub fn config(&self) -> &AnalyzerConfig {
         &self.config
-    }
-
-    /// Empties the normalised words shared between threads (training, once its texts are
-    /// analysed: the memory goes back before the fit).
-    pub fn forget_shared_terms(&self) {
-        for shard in &self.shared.shards {
-            if let Ok(mut terms) = shard.lock() {
-                *terms = FxHashMap::default();
-            }
-        }
     }
 
     /// The terms of `text`, in order.
@@ -207,7 +162,7 @@ impl Analyzer {
         if let Some(&value) = cache.map.get(word) {
             return value;
         }
-        let value = self.normalize_shared(word).map(|term| resolve(&term));
+        let value = self.normalize_word(word).map(|term| resolve(&term));
         if cache.map.len() >= cache.capacity {
             // The first level's values stay right: they do not depend on the map.
             cache.map.clear();
@@ -266,27 +221,6 @@ impl Analyzer {
             token = tail;
         }
         token
-    }
-
-    /// [`Analyzer::normalize_word`] through the terms shared between threads.
-    fn normalize_shared(&self, word: &str) -> Option<CompactString> {
-        let lower = lowercase(word);
-        let shard = self.shared.shard(&lower);
-        if let Ok(terms) = shard.lock()
-            && let Some(term) = terms.get(lower.as_str())
-        {
-            return term.clone();
-        }
-        // Normalised outside the lock; another thread may do the same word meanwhile, to
-        // the same result.
-        let term = self.normalize_lowercase(&lower).map(CompactString::from);
-        if let Ok(mut terms) = shard.lock() {
-            if terms.len() >= SHARED_SHARD_CAPACITY {
-                terms.clear();
-            }
-            terms.insert(CompactString::from(lower), term.clone());
-        }
-        term
     }
 
     /// Lowercase, ligatures, numbers, length, stop words, stem, accents: one word to its term.
@@ -557,7 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn threads_sharing_normalised_words_agree_with_the_plain_path() {
+    fn threads_with_their_own_caches_agree_with_the_plain_path() {
         use rayon::prelude::*;
         let analyzer = french();
         let texts: Vec<String> = (0..64)
