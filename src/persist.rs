@@ -244,7 +244,12 @@ impl<R: Read> PayloadReader<R> {
     }
 }
 
-fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Result<Classifier> {
+fn read_model<R: Read + Send>(
+    mut input: R,
+    size: u64,
+    origin: &str,
+    load: Load,
+) -> Result<Classifier> {
     let fail = |message: String| Error::model(origin, message);
     let io = |e: std::io::Error| Error::model(origin, format!("unreadable: {e}"));
 
@@ -336,7 +341,26 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
         }
         _ => return Err(corrupted("table sizes disagree with the file size")),
     };
-    let weights = payload.table(cells, f32::from_le_bytes).map_err(io)?;
+    if !(meta.alpha.is_finite() && meta.alpha > 0.0) {
+        return Err(fail(format!("invalid smoothing alpha {}", meta.alpha)));
+    }
+    if !(1..=MAX_NGRAMS).contains(&meta.features.ngrams) {
+        return Err(fail(format!(
+            "invalid n-gram order {}",
+            meta.features.ngrams
+        )));
+    }
+    // The vocabulary's lookup tables are built while the weights are read: together they
+    // are most of the loading time, and they do not depend on each other.
+    let (words, ngrams) = (
+        std::mem::take(&mut meta.words),
+        std::mem::take(&mut meta.ngrams),
+    );
+    let (vocabulary, weights) = rayon::join(
+        || Vocabulary::new(words, ngrams),
+        || payload.table(cells, f32::from_le_bytes),
+    );
+    let weights = weights.map_err(io)?;
     if payload.checksum() != scoring_checksum {
         return Err(mismatch());
     }
@@ -370,17 +394,7 @@ fn read_model<R: Read>(mut input: R, size: u64, origin: &str, load: Load) -> Res
     };
 
     // The bytes are what was written; now check that what was written makes sense.
-    if !(meta.alpha.is_finite() && meta.alpha > 0.0) {
-        return Err(fail(format!("invalid smoothing alpha {}", meta.alpha)));
-    }
-    if !(1..=MAX_NGRAMS).contains(&meta.features.ngrams) {
-        return Err(fail(format!(
-            "invalid n-gram order {}",
-            meta.features.ngrams
-        )));
-    }
-    let vocabulary =
-        Vocabulary::new(meta.words, meta.ngrams).map_err(|e| fail(format!("vocabulary: {e}")))?;
+    let vocabulary = vocabulary.map_err(|e| fail(format!("vocabulary: {e}")))?;
     let vectorizer = Vectorizer::new(
         Analyzer::new(meta.analyzer),
         meta.features,
