@@ -376,26 +376,41 @@ fn fit_classes<T: Send>(
         }
         row
     };
+    // Added sparsely, in label order: the same sums, bit for bit, as adding the dense rows
+    // (a feature a label lacks adds 0.0, which changes no sum of positive numbers).
     let total = match kind {
         NbKind::Multinomial => None,
-        NbKind::Complement | NbKind::ComplementNorm => Some(
-            (0..k).fold(Array1::<f64>::zeros(n_features), |total, class| {
-                total + dense(class)
-            }),
-        ),
+        NbKind::Complement | NbKind::ComplementNorm => {
+            let mut total = vec![0.0; n_features];
+            for sum in sums {
+                for &(feature, value) in sum {
+                    total[feature as usize] += value;
+                }
+            }
+            Some(total)
+        }
     };
     (0..k)
         .into_par_iter()
         .map(|class| {
-            let mut sum = dense(class);
-            if let Some(total) = &total {
-                sum.zip_mut_with(total, |s, t| *s = t - *s);
-            }
+            let sum = match &total {
+                None => dense(class),
+                // The complement: every other label's sums (`t - 0.0` is `t`).
+                Some(total) => {
+                    let mut complement = total.clone();
+                    for &(feature, value) in &sums[class] {
+                        let feature = feature as usize;
+                        complement[feature] = total[feature] - value;
+                    }
+                    Array1::from_vec(complement)
+                }
+            };
             let dataset = Dataset::new(sum.insert_axis(ndarray::Axis(0)), Array1::from_elem(1, 0));
             let fitted: MultinomialNb<f64, usize> =
                 MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
             drop(dataset);
-            let histogram = histograms_of(fitted)?
+            // One class: its counts and log-probabilities, 8 bytes each, and a few headers.
+            let histogram = histograms_of(fitted, 16 * n_features + 64)?
                 .pop()
                 .ok_or_else(|| Error::Params("the fitted model lost a class".into()))?;
             if histogram.feature_count.len() != n_features
@@ -424,8 +439,13 @@ struct MultinomialNbMirror {
     class_info: HashMap<usize, ClassHistogram>,
 }
 
-fn histograms_of(nb: MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
-    let bytes = postcard::to_allocvec(&nb)
+/// `expected_bytes` sizes the buffer, which otherwise grows (and copies itself) some twenty
+/// times for a large vocabulary.
+fn histograms_of(
+    nb: MultinomialNb<f64, usize>,
+    expected_bytes: usize,
+) -> Result<Vec<ClassHistogram>> {
+    let bytes = postcard::to_extend(&nb, Vec::with_capacity(expected_bytes))
         .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
     drop(nb);
     let mirror: MultinomialNbMirror = postcard::from_bytes(&bytes)
@@ -1012,7 +1032,7 @@ mod tests {
             .fit(&Dataset::new(complement, Array1::from_iter(0..k)))
             .unwrap();
         let ours = model.classes().unwrap();
-        let theirs = histograms_of(reference.clone()).unwrap();
+        let theirs = histograms_of(reference.clone(), 0).unwrap();
         for (a, b) in ours.iter().zip(&theirs) {
             assert_eq!(a.feature_count, b.feature_count);
             assert_eq!(a.feature_log_prob, b.feature_log_prob);
