@@ -294,7 +294,7 @@ impl<V: Copy> WordCache<V> {
 
     pub fn with_capacity(capacity: usize) -> Self {
         WordCache {
-            hot: crate::huge_page_vec(HOT_SLOTS, ([0; 2], None)),
+            hot: vec![([0; 2], None); HOT_SLOTS],
             map: FxHashMap::default(),
             capacity: capacity.max(1),
             pending: Vec::new(),
