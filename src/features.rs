@@ -171,9 +171,9 @@ impl Vocabulary {
             });
         }
         let slots = (ngrams.len() + ngrams.len() / 2).next_power_of_two().max(2);
-        let mut ngram_table = vec![([NO_WORD; MAX_NGRAMS], NO_WORD); slots];
+        let mut ngram_table = crate::huge_page_vec(slots, ([NO_WORD; MAX_NGRAMS], NO_WORD));
         let filter_bits = (ngrams.len() * 8).next_power_of_two().max(64);
-        let mut ngram_filter = vec![0u64; filter_bits / 64];
+        let mut ngram_filter = crate::huge_page_vec(filter_bits / 64, 0u64);
         for (i, key) in ngrams.iter().enumerate() {
             let hash = ngram_hash(key);
             let bit = hash as usize & (filter_bits - 1);

@@ -221,7 +221,7 @@ impl<R: Read> PayloadReader<R> {
         cells: usize,
         decode: fn([u8; N]) -> T,
     ) -> std::io::Result<Vec<T>> {
-        let mut out = Vec::with_capacity(cells);
+        let mut out = crate::with_huge_page_capacity(cells);
         // Whole values per read: a buffer that is a multiple of N bytes.
         let mut buffer = vec![0u8; (1 << 16) / N * N];
         let mut left = cells * N;

@@ -294,7 +294,7 @@ impl<V: Copy> WordCache<V> {
 
     pub fn with_capacity(capacity: usize) -> Self {
         WordCache {
-            hot: vec![([0; 2], None); HOT_SLOTS],
+            hot: crate::huge_page_vec(HOT_SLOTS, ([0; 2], None)),
             map: FxHashMap::default(),
             capacity: capacity.max(1),
             pending: Vec::new(),
