@@ -6,6 +6,7 @@
 #
 #   benches/score.sh                       # needs ../shared/data/20newsgroups
 #   TRAIN_FLAGS="--lang en --ngrams 1" RUNS=5 benches/score.sh
+#   OUT=/dev/null benches/score.sh         # leave out the cost of writing the output file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=../shared/data/20newsgroups
@@ -17,6 +18,7 @@ mkdir -p "$work"
 cargo build --release --quiet
 bin=target/release/artclass
 model=$work/news.artclass
+out=${OUT:-$work/out.csv}
 
 # shellcheck disable=SC2086
 $bin train --input "$data/train.csv" --output "$model" $train_flags | tail -2 | head -1
@@ -36,7 +38,7 @@ for input in "$data/test.csv" "$big"; do
     results=()
     for _ in $(seq "$runs"); do
       results+=("$( { /usr/bin/time -f '%e %M' "$bin" --threads "$threads" score --quiet \
-        --model "$model" --input "$input" --output "$work/out.csv" ; } 2>&1 | tail -n 1)")
+        --model "$model" --input "$input" --output "$out" ; } 2>&1 | tail -n 1)")
     done
     median=$(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
     read -r seconds kb <<< "$median"
@@ -47,4 +49,4 @@ print("%-22s %7s %9.2f %9.1f %11.0f %10.1f" % (os.path.basename(name) + " (%.0f 
 PY
   done
 done
-rm -f "$work/out.csv"
+if [ "$out" = "$work/out.csv" ]; then rm -f "$out"; fi

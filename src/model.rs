@@ -162,6 +162,7 @@ impl ValidClassifierParams {
     pub fn fit_owned<L: AsRef<str>>(&self, texts: Vec<String>, labels: &[L]) -> Result<Classifier> {
         let extracted = self.extract(&texts, labels)?;
         drop(texts);
+        crate::return_free_memory();
         self.estimate(extracted)
     }
 
@@ -311,6 +312,7 @@ fn fit_multinomial(
         .collect();
     // The rows are summed: free them before the dense per-class arrays are made.
     drop(rows);
+    crate::return_free_memory();
     let log_prob = fit_classes(&sums, n_features, alpha, kind, |h| h.feature_log_prob)?;
     let weights = centred_weights(n_features, n_classes, kind, |feature, class| {
         log_prob[class][feature]
