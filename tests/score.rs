@@ -316,3 +316,50 @@ fn output_to_a_pipe_is_written_into_it_not_replaced() {
     );
     assert_eq!(received.lines().count(), 3, "{received}");
 }
+
+#[test]
+fn one_or_two_threads_write_the_same_file_in_input_order() {
+    // Several chunks and several output buffers, rows of very different lengths (one longer
+    // than a whole chunk), so that buffers sized from earlier rows have to grow.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,text\n");
+    for i in 0..4_000 {
+        let text = match i % 3 {
+            0 => ARTICLE_COWORKING.to_string(),
+            1 => format!("{ARTICLE_CUSTOMER} {ARTICLE_CUSTOMER}"),
+            _ => "court".to_string(),
+        };
+        csv.push_str(&format!("{i},\"{text}\"\n"));
+        if i == 2_500 {
+            csv.push_str(&format!("long,\"{}\"\n", ARTICLE_CUSTOMER.repeat(5_000)));
+        }
+    }
+    let input = write(dir.path(), "in.csv", csv);
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("out{threads}.csv"));
+        artclass()
+            .args(["--threads", threads, "score", "--quiet", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&out)
+            .assert()
+            .success();
+        std::fs::read(&out).unwrap()
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"), "1 and 2 threads wrote different files");
+    let mut reader = csv::Reader::from_reader(one.as_slice());
+    let ids: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    let mut expected: Vec<String> = (0..=2_500).map(|i| i.to_string()).collect();
+    expected.push("long".into());
+    expected.extend((2_501..4_000).map(|i| i.to_string()));
+    assert_eq!(ids, expected);
+    assert_eq!(
+        names_in(dir.path()),
+        ["in.csv", "out1.csv", "out2.csv"],
+        "no temporary file left"
+    );
+}
