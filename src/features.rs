@@ -457,25 +457,24 @@ impl Vectorizer {
     }
 }
 
-/// Sorts ids and run-length encodes them into a [`SparseRow`].
+/// Sorts ids and run-length encodes them into a new [`SparseRow`] of exactly the right size:
+/// training keeps every row, so no room is left over as a doubling vector would.
 fn count_sorted(ids: &mut [u32]) -> SparseRow {
-    let mut row = SparseRow::new();
-    count_sorted_into(ids, &mut row);
+    ids.sort_unstable();
+    let runs = ids.chunk_by(|a, b| a == b);
+    let mut row = SparseRow::with_capacity(runs.clone().count());
+    row.extend(runs.map(|run| (run[0], run.len() as f64)));
     row
 }
 
-/// [`count_sorted`] into `row`, which is cleared first.
+/// [`count_sorted`] into `row` (cleared first), reusing its allocation: scoring, row after row.
 fn count_sorted_into(ids: &mut [u32], row: &mut SparseRow) {
     ids.sort_unstable();
     row.clear();
-    // Training keeps every row: room for exactly its distinct ids, not a doubling vector's.
-    row.reserve_exact(1 + ids.windows(2).filter(|pair| pair[0] != pair[1]).count());
-    for &id in ids.iter() {
-        match row.last_mut() {
-            Some((last, count)) if *last == id => *count += 1.0,
-            _ => row.push((id, 1.0)),
-        }
-    }
+    row.extend(
+        ids.chunk_by(|a, b| a == b)
+            .map(|run| (run[0], run.len() as f64)),
+    );
 }
 
 /// Fewest documents per parallel work unit. Units are otherwise a quarter of each thread's
