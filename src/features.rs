@@ -461,9 +461,8 @@ impl Vectorizer {
 /// training keeps every row, so no room is left over as a doubling vector would.
 fn count_sorted(ids: &mut [u32]) -> SparseRow {
     ids.sort_unstable();
-    let runs = ids.chunk_by(|a, b| a == b);
-    let mut row = SparseRow::with_capacity(runs.clone().count());
-    row.extend(runs.map(|run| (run[0], run.len() as f64)));
+    let mut row = SparseRow::with_capacity(runs(ids).count());
+    row.extend(runs(ids));
     row
 }
 
@@ -471,10 +470,13 @@ fn count_sorted(ids: &mut [u32]) -> SparseRow {
 fn count_sorted_into(ids: &mut [u32], row: &mut SparseRow) {
     ids.sort_unstable();
     row.clear();
-    row.extend(
-        ids.chunk_by(|a, b| a == b)
-            .map(|run| (run[0], run.len() as f64)),
-    );
+    row.extend(runs(ids));
+}
+
+/// Each distinct id of sorted `ids`, with how many times it occurs.
+fn runs(ids: &[u32]) -> impl Iterator<Item = (u32, f64)> + '_ {
+    ids.chunk_by(|a, b| a == b)
+        .map(|run| (run[0], run.len() as f64))
 }
 
 /// Fewest documents per parallel work unit. Units are otherwise a quarter of each thread's
