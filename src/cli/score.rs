@@ -287,12 +287,17 @@ struct Chunk {
 
 /// Reads the next chunk. Each record starts with room for twice the previous chunk's mean
 /// row: a record that grows from nothing doubles (and copies) itself ten times for a 2 kB
-/// row, which profiling showed to be a tenth of the reading.
+/// row, which profiling showed to be a tenth of the reading. The room given in advance is
+/// at most twice a chunk in all, so that a chunk of huge rows followed by short ones does not
+/// reserve a huge room for each of them.
 fn read_chunk(records: &mut CsvRecords, fields: usize, mean_row: &mut usize) -> Result<Chunk> {
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut bytes = 0;
+    let mut reserved = 0;
     while chunk.len() < CHUNK_ROWS && bytes < CHUNK_BYTES {
-        let mut record = csv::ByteRecord::with_capacity(2 * *mean_row, fields);
+        let room = (2 * *mean_row).min((2 * CHUNK_BYTES).saturating_sub(reserved));
+        reserved += room;
+        let mut record = csv::ByteRecord::with_capacity(room, fields);
         if !records.read(&mut record)? {
             break;
         }
