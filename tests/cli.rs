@@ -772,17 +772,12 @@ fn corpus() -> std::path::PathBuf {
 #[test]
 fn cross_validation_reports_mean_and_spread_and_is_seeded() {
     let run = |seed: &str| {
-        let output = artclass()
-            .args([
-                "eval", "--cv", "4", "--seed", seed, "--json", "--ngrams", "1", "--input",
-            ])
-            .arg(corpus())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let output = succeeds(
+            artclass()
+                .args([
+                    "eval", "--cv", "4", "--seed", seed, "--json", "--ngrams", "1", "--input",
+                ])
+                .arg(corpus()),
         );
         serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
     };

@@ -14,16 +14,7 @@ fn default_model_meets_the_bar_on_real_web_articles() {
         return;
     };
     let dev = shared.join("data/fr_web_dev.csv");
-    let output = artclass()
-        .args(["eval", "--json", "--input"])
-        .arg(&dev)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeeds(artclass().args(["eval", "--json", "--input"]).arg(&dev));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let macro_f1 = report["macro_f1"].as_f64().unwrap();
     assert!(

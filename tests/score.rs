@@ -59,24 +59,15 @@ fn rejects_file_gets_bad_rows_with_line_and_reason_and_the_run_goes_on() {
     input.extend_from_slice(format!("4,\"{ARTICLE_COWORKING}\",web,extra\n").as_bytes());
     input.extend_from_slice(format!("5,\"{ARTICLE_COWORKING}\",rss\n").as_bytes());
     write(dir.path(), "in.csv", input);
-    let output = artclass()
-        .current_dir(dir.path())
-        .args([
-            "score",
-            "--input",
-            "in.csv",
-            "--output",
-            "out.csv",
-            "--rejects",
-            "bad.csv",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeeds(artclass().current_dir(dir.path()).args([
+        "score",
+        "--input",
+        "in.csv",
+        "--output",
+        "out.csv",
+        "--rejects",
+        "bad.csv",
+    ]));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.starts_with("artclass: scored 2 rows (3 rejected"),
@@ -129,25 +120,16 @@ fn bom_crlf_quoted_newlines_and_other_delimiters() {
         .as_bytes(),
     );
     write(dir.path(), "semi.csv", &input);
-    let output = artclass()
-        .current_dir(dir.path())
-        .args([
-            "score",
-            "--quiet",
-            "--delimiter",
-            ";",
-            "--input",
-            "semi.csv",
-            "--output",
-            "out.csv",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    succeeds(artclass().current_dir(dir.path()).args([
+        "score",
+        "--quiet",
+        "--delimiter",
+        ";",
+        "--input",
+        "semi.csv",
+        "--output",
+        "out.csv",
+    ]));
     let (header, rows) = read_csv(&dir.path().join("out.csv"), b';');
     assert_eq!(
         header[..3],

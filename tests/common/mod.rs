@@ -12,6 +12,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `command` and returns its output, failing the test with its stderr if it failed.
+pub fn succeeds(command: &mut Command) -> std::process::Output {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// `../shared` beside the project, when this checkout has it (a user's clone does not).
 pub fn shared() -> Option<PathBuf> {
     let dir = root().join("../shared");
