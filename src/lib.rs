@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod model;
 pub mod persist;
 pub mod plot;
+pub mod table;
 pub mod text;
 
 pub use error::{Error, Result};

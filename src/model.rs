@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::features::{
     self, FeatureConfig, Norm, SparseRow, TermFrequency, TransformScratch, Vectorizer, Vocabulary,
 };
+use crate::table::F32Table;
 use crate::text::{Analyzer, AnalyzerConfig, Language};
 use linfa::prelude::*;
 use linfa_bayes::{MultinomialNb, MultinomialNbParams};
@@ -326,7 +327,7 @@ fn fit_multinomial(
             .map(|&d| d as f64 / total_documents as f64)
             .collect(),
         class_count: documents,
-        weights,
+        weights: weights.into(),
         sums: Some(sums),
     })
 }
@@ -479,7 +480,7 @@ pub struct Classifier {
     prior: Vec<f64>,
     /// What every label's score starts from: the log prior (multinomial rule) or 0.
     bias: Vec<f64>,
-    weights: Vec<f32>,
+    weights: F32Table,
     /// Each label's training sums; `None` in a scoring-only model.
     sums: Option<Vec<SparseRow>>,
     /// Words kept as features in each label's training documents; known right after `fit`.
@@ -501,7 +502,7 @@ pub struct NbTables {
     pub class_count: Vec<usize>,
     pub prior: Vec<f64>,
     /// `n_features × n_classes`, feature-major: [`scoring_weights`] of the exact tables.
-    pub weights: Vec<f32>,
+    pub weights: F32Table,
     /// Per label, the sums of its training documents' weights, sorted by feature, zeros left
     /// out; `None` for a scoring-only model.
     pub sums: Option<Vec<SparseRow>>,
@@ -635,6 +636,11 @@ impl Classifier {
     /// What scoring adds up ([`scoring_weights`]), `n_features × n_labels`, feature-major.
     pub fn scoring_weights(&self) -> &[f32] {
         &self.weights
+    }
+
+    /// Whether [`Classifier::scoring_weights`] are read in place from a mapped model file.
+    pub fn weights_are_mapped(&self) -> bool {
+        self.weights.is_mapped()
     }
 
     /// Each label's training sums (see [`NbTables::sums`]); `None` for a model loaded for

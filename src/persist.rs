@@ -14,6 +14,8 @@
 //!                 words, n-grams (as word ids), idf, documents per label, priors,
 //!                 whether the training part follows; then the settings stored apart
 //!                 ([`Extra`]): dotted words, n-gram min-df
+//!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
+//!                 (format 5; none in format 4)
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
 //!               training part (optional), for each of the K labels:
 //!         8       n, the number of features with a non-zero training sum, u64 little-endian
@@ -29,20 +31,27 @@
 //! checksum of each part it reads before trusting a single value, so a truncated, corrupted,
 //! foreign, older or newer file is refused with a clear message and never causes a huge
 //! allocation. The tables are raw arrays, so a model loads at memory speed; scoring reads the
-//! first part only, with its own checksum. Saving writes a temporary
+//! first part only, with its own checksum, and a model file is mapped in memory so that its
+//! weights are read in place, never copied (see [`F32Table`]). Saving writes a temporary
 //! file beside the target and renames it over the target only when complete.
 
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
 use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
+use crate::table::F32Table;
 use crate::text::{Analyzer, AnalyzerConfig};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
+/// The oldest format read: 4 differs from 5 only by the padding before the weights.
+pub const OLDEST_FORMAT_VERSION: u32 = 4;
+/// Where the weights start in the file (format 5 on), in bytes: a cache line.
+const WEIGHTS_ALIGN: u64 = 64;
 const HEADER_LEN: u64 = 28;
 
 #[derive(Serialize)]
@@ -89,7 +98,7 @@ pub enum Load {
     /// Everything, training counts included: the model can be saved again or turned into
     /// linfa-bayes's `MultinomialNb`.
     Full,
-    /// What scoring needs; the training counts are checked but not kept.
+    /// What scoring needs: the scoring part; the training part is neither read nor checked.
     Scoring,
 }
 
@@ -116,12 +125,13 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         dotted_words: model.analyzer_config().dotted_words,
         min_df_ngrams: model.feature_config().min_df_ngrams.map(|m| m as u64),
     };
+    let version = FORMAT_VERSION;
     let meta = postcard::to_allocvec(&meta)
         .and_then(|meta| postcard::to_extend(&extra, meta))
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
     let training_len: u64 = sums.iter().map(|row| 8 + 12 * row.len() as u64).sum();
-    let payload_len = 8 + meta.len() as u64 + 4 * weights.len() as u64 + training_len;
-    let version = FORMAT_VERSION;
+    let padding = weights_padding(version, HEADER_LEN + 8 + meta.len() as u64);
+    let payload_len = 8 + meta.len() as u64 + padding + 4 * weights.len() as u64 + training_len;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
@@ -136,6 +146,7 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
     let mut scoring = crc32fast::Hasher::new();
     put(&(meta.len() as u64).to_le_bytes(), &mut scoring, out)?;
     put(&meta, &mut scoring, out)?;
+    put(&vec![0; padding as usize], &mut scoring, out)?;
     let mut buffer = Vec::with_capacity(1 << 16);
     for chunk in weights.chunks(1 << 13) {
         buffer.clear();
@@ -172,13 +183,14 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
 
 /// Reads a model from the bytes of a model file; `origin` names it in errors.
 pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> {
-    read_model(bytes, bytes.len() as u64, origin, load)
+    read_model(bytes, None, origin, load)
 }
 
-/// Reads a model file.
+/// Reads a model file. It is mapped in memory where the system allows it, so that scoring
+/// reads its weights in place ([`F32Table`]); otherwise it is read whole.
 pub fn load(path: &Path, load: Load) -> Result<Classifier> {
     let origin = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| {
+    let mut file = std::fs::File::open(path).map_err(|e| {
         Error::model(
             &origin,
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -188,80 +200,94 @@ pub fn load(path: &Path, load: Load) -> Result<Classifier> {
             },
         )
     })?;
-    let size = file
-        .metadata()
-        .map_err(|e| Error::model(&origin, e.to_string()))?
-        .len();
-    read_model(
-        std::io::BufReader::with_capacity(1 << 16, file),
-        size,
-        &origin,
-        load,
-    )
-}
-
-/// Reads the payload through a checksum, never past its announced end.
-struct PayloadReader<R> {
-    inner: R,
-    hasher: crc32fast::Hasher,
-    remaining: u64,
-}
-
-impl<R: Read> PayloadReader<R> {
-    fn fill(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
-        self.inner.read_exact(buf)?;
-        self.hasher.update(buf);
-        self.remaining -= buf.len() as u64;
-        Ok(())
-    }
-
-    /// Reads `cells` little-endian values of `N` bytes each.
-    fn table<const N: usize, T>(
-        &mut self,
-        cells: usize,
-        decode: fn([u8; N]) -> T,
-    ) -> std::io::Result<Vec<T>> {
-        let mut out = crate::with_huge_page_capacity(cells);
-        // Whole values per read: a buffer that is a multiple of N bytes.
-        let mut buffer = vec![0u8; (1 << 16) / N * N];
-        let mut left = cells * N;
-        while left > 0 {
-            let chunk = &mut buffer[..left.min((1 << 16) / N * N)];
-            self.fill(chunk)?;
-            out.extend(
-                chunk
-                    .chunks_exact(N)
-                    .map(|b| decode(b.try_into().unwrap_or([0; N]))),
-            );
-            left -= chunk.len();
+    // SAFETY: the map is private and read-only, and it is only read through slices checked
+    // against its length. What `F32Table` says about files changed under a map applies.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => {
+            let map = Arc::new(map);
+            read_model(&map, Some(&map), &origin, load)
         }
-        Ok(out)
+        Err(_) => {
+            // Not a mappable file (a pipe, some special file systems): read it whole.
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)
+                .map_err(|e| Error::model(&origin, format!("unreadable: {e}")))?;
+            read_model(&bytes, None, &origin, load)
+        }
+    }
+}
+
+/// The payload of a model file, read in order through a checksum.
+struct Payload<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    hasher: crc32fast::Hasher,
+}
+
+impl<'a> Payload<'a> {
+    fn remaining(&self) -> u64 {
+        (self.bytes.len() - self.at) as u64
     }
 
-    /// The checksum of what was read since the last call.
+    /// The next `n` bytes, or `None` past the end.
+    fn take(&mut self, n: u64) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(usize::try_from(n).ok()?)?;
+        let bytes = self.bytes.get(self.at..end)?;
+        self.hasher.update(bytes);
+        self.at = end;
+        Some(bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        let bytes = self.take(8)?;
+        Some(u64::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    /// The checksum of what was taken since the last call.
     fn checksum(&mut self) -> u32 {
         std::mem::take(&mut self.hasher).finalize()
     }
 }
 
-fn read_model<R: Read + Send>(
-    mut input: R,
-    size: u64,
+/// `bytes` decoded as little-endian values of `N` bytes each (a multiple of `N` bytes).
+fn decode<const N: usize, T>(bytes: &[u8], decode: fn([u8; N]) -> T) -> Vec<T> {
+    let mut out = crate::with_huge_page_capacity(bytes.len() / N);
+    out.extend(
+        bytes
+            .chunks_exact(N)
+            .map(|b| decode(b.try_into().unwrap_or([0; N]))),
+    );
+    out
+}
+
+/// Zero bytes written after the metadata so that the weights start at a multiple of
+/// [`WEIGHTS_ALIGN`] in the file (format 5 on), where a mapped file can be read as `f32`.
+fn weights_padding(version: u32, weights_offset: u64) -> u64 {
+    if version >= 5 {
+        weights_offset.next_multiple_of(WEIGHTS_ALIGN) - weights_offset
+    } else {
+        0
+    }
+}
+
+/// `map` is the mapped file whose bytes `bytes` are, if it is one: the weights are then
+/// read in place.
+fn read_model(
+    bytes: &[u8],
+    map: Option<&Arc<memmap2::Mmap>>,
     origin: &str,
     load: Load,
 ) -> Result<Classifier> {
     let fail = |message: String| Error::model(origin, message);
-    let io = |e: std::io::Error| Error::model(origin, format!("unreadable: {e}"));
+    let size = bytes.len() as u64;
 
-    let mut header = [0u8; HEADER_LEN as usize];
-    let have = size.min(HEADER_LEN) as usize;
-    input.read_exact(&mut header[..have]).map_err(io)?;
-    if have < MAGIC.len() || &header[..MAGIC.len()] != MAGIC {
+    let header = &bytes[..bytes.len().min(HEADER_LEN as usize)];
+    if header.len() < MAGIC.len() || &header[..MAGIC.len()] != MAGIC {
         return Err(fail(
             "not an artclass model file (no ARTCLASS header)".into(),
         ));
     }
-    if have < 12 {
+    if header.len() < 12 {
         return Err(fail(format!(
             "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
         )));
@@ -279,12 +305,12 @@ fn read_model<R: Read + Send>(
             "format version 0 does not exist: the file is corrupted".into(),
         ));
     }
-    if version < FORMAT_VERSION {
+    if version < OLDEST_FORMAT_VERSION {
         return Err(fail(format!(
-            "format version {version} is older than this artclass reads ({FORMAT_VERSION}); train the model again"
+            "format version {version} is older than this artclass reads ({OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}); train the model again"
         )));
     }
-    if have < HEADER_LEN as usize {
+    if header.len() < HEADER_LEN as usize {
         return Err(fail(format!(
             "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
         )));
@@ -302,38 +328,41 @@ fn read_model<R: Read + Send>(
     }
     let (scoring_checksum, exact_checksum) = (u32_at(20), u32_at(24));
 
-    let mut payload = PayloadReader {
-        inner: input,
+    let mut payload = Payload {
+        bytes: &bytes[HEADER_LEN as usize..],
+        at: 0,
         hasher: crc32fast::Hasher::new(),
-        remaining: declared,
     };
     let corrupted = |what: &str| fail(format!("corrupted: {what}"));
     let mismatch = || fail("checksum mismatch: the file is corrupted".into());
-    if declared < 8 {
-        return Err(corrupted("payload too short"));
-    }
-    let mut meta_len = [0u8; 8];
-    payload.fill(&mut meta_len).map_err(io)?;
-    let meta_len = u64::from_le_bytes(meta_len);
-    if meta_len > payload.remaining {
-        return Err(corrupted("metadata longer than the file"));
-    }
-    let mut meta = vec![0u8; meta_len as usize];
-    payload.fill(&mut meta).map_err(io)?;
+    let meta_len = payload
+        .u64()
+        .ok_or_else(|| corrupted("payload too short"))?;
+    let meta = payload
+        .take(meta_len)
+        .ok_or_else(|| corrupted("metadata longer than the file"))?;
     let undecodable = |e: postcard::Error| corrupted(&format!("undecodable metadata ({e})"));
-    let (mut meta, rest) = postcard::take_from_bytes::<Meta>(&meta).map_err(undecodable)?;
+    let (mut meta, rest) = postcard::take_from_bytes::<Meta>(meta).map_err(undecodable)?;
     let extra = postcard::from_bytes::<Extra>(rest).map_err(undecodable)?;
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
+    let padding = weights_padding(version, HEADER_LEN + 8 + meta_len);
+    if !payload
+        .take(padding)
+        .is_some_and(|pad| pad.iter().all(|&b| b == 0))
+    {
+        return Err(corrupted("padding after the metadata"));
+    }
     let k = meta.labels.len();
     let features = meta.words.len() as u64 + meta.ngrams.len() as u64;
+    let remaining = payload.remaining();
     let cells = match features.checked_mul(k as u64) {
         Some(cells)
             if cells.checked_mul(4).is_some_and(|scoring| {
                 if meta.has_counts {
-                    scoring.saturating_add(8 * k as u64) <= payload.remaining
+                    scoring.saturating_add(8 * k as u64) <= remaining
                 } else {
-                    scoring == payload.remaining
+                    scoring == remaining
                 }
             }) =>
         {
@@ -350,6 +379,13 @@ fn read_model<R: Read + Send>(
             meta.features.ngrams
         )));
     }
+    let weights_start = HEADER_LEN as usize + payload.at;
+    #[cfg(target_os = "linux")]
+    if let Some(map) = map {
+        // Map the scoring part's pages in one call rather than one fault per few pages; a
+        // hint, so an older kernel's refusal changes nothing.
+        let _ = map.advise_range(memmap2::Advice::PopulateRead, 0, weights_start + 4 * cells);
+    }
     // The vocabulary's lookup tables are built while the weights are read: together they
     // are most of the loading time, and they do not depend on each other.
     let (words, ngrams) = (
@@ -358,31 +394,37 @@ fn read_model<R: Read + Send>(
     );
     let (vocabulary, weights) = rayon::join(
         || Vocabulary::new(words, ngrams),
-        || payload.table(cells, f32::from_le_bytes),
+        || {
+            let bytes = payload.take(4 * cells as u64)?;
+            Some(
+                map.and_then(|map| F32Table::view(map, weights_start, cells))
+                    .unwrap_or_else(|| decode(bytes, f32::from_le_bytes).into()),
+            )
+        },
     );
-    let weights = weights.map_err(io)?;
+    let weights = weights.ok_or_else(|| corrupted("weights longer than the file"))?;
     if payload.checksum() != scoring_checksum {
         return Err(mismatch());
     }
     let sums = if meta.has_counts && load == Load::Full {
         let mut sums = Vec::with_capacity(k);
         for _ in 0..k {
-            let mut n = [0u8; 8];
-            payload.fill(&mut n).map_err(io)?;
-            let n = u64::from_le_bytes(n);
-            if n > features || n.saturating_mul(12) > payload.remaining {
-                return Err(corrupted("training sums longer than the file"));
-            }
-            let entries = payload.table(n as usize, |b: [u8; 12]| {
+            let n = payload
+                .u64()
+                .ok_or_else(|| corrupted("training sums longer than the file"))?;
+            let entries = (n <= features)
+                .then(|| payload.take(n * 12))
+                .flatten()
+                .ok_or_else(|| corrupted("training sums longer than the file"))?;
+            sums.push(decode(entries, |b: [u8; 12]| {
                 let mut feature = [0u8; 4];
                 let mut value = [0u8; 8];
                 feature.copy_from_slice(&b[..4]);
                 value.copy_from_slice(&b[4..]);
                 (u32::from_le_bytes(feature), f64::from_le_bytes(value))
-            });
-            sums.push(entries.map_err(io)?);
+            }));
         }
-        if payload.remaining != 0 {
+        if payload.remaining() != 0 {
             return Err(corrupted("bytes left after the training sums"));
         }
         if payload.checksum() != exact_checksum {
@@ -723,6 +765,51 @@ mod tests {
         let mut longer = bytes;
         longer.extend_from_slice(b"junk");
         assert!(error_of(&longer).contains("unexpected bytes"));
+    }
+
+    #[test]
+    fn a_model_file_is_scored_in_place_and_format_4_still_loads() {
+        let model = model();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.artclass");
+        save(&model, &path).unwrap();
+        let text = "Un coworking et son service client.";
+        let mapped = load(&path, Load::Scoring).unwrap();
+        if cfg!(all(unix, target_endian = "little")) {
+            assert!(mapped.weights_are_mapped());
+        }
+        assert_eq!(mapped.scoring_weights(), model.scoring_weights());
+        assert_eq!(mapped.predict_proba(text), model.predict_proba(text));
+        assert_eq!(
+            to_bytes(&load(&path, Load::Full).unwrap()).unwrap(),
+            std::fs::read(&path).unwrap()
+        );
+
+        // Format 4: the same without the padding before the weights.
+        let bytes = to_bytes(&model).unwrap();
+        let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap());
+        let weights_at = HEADER_LEN + 8 + meta_len;
+        let padding = weights_padding(FORMAT_VERSION, weights_at);
+        assert_eq!((weights_at + padding) % WEIGHTS_ALIGN, 0);
+        let (meta_end, pad_end) = (weights_at as usize, (weights_at + padding) as usize);
+        let scoring_end = pad_end + 4 * model.scoring_weights().len();
+        let mut old = bytes[..meta_end].to_vec();
+        old.extend_from_slice(&bytes[pad_end..]);
+        old[8..12].copy_from_slice(&4u32.to_le_bytes());
+        let payload = (old.len() as u64 - HEADER_LEN).to_le_bytes();
+        old[12..20].copy_from_slice(&payload);
+        let scoring_crc =
+            crc32fast::hash(&old[HEADER_LEN as usize..scoring_end - padding as usize]);
+        old[20..24].copy_from_slice(&scoring_crc.to_le_bytes());
+        let back = from_bytes(&old, "old.model", Load::Full).unwrap();
+        assert_eq!(back.predict_proba(text), model.predict_proba(text));
+        assert_eq!(to_bytes(&back).unwrap(), bytes);
+
+        // This model's metadata leaves a gap (its length is fixed by the texts above).
+        assert!(padding > 0);
+        let mut dirty = bytes.clone();
+        dirty[meta_end] = 1;
+        assert!(error_of(&dirty).contains("corrupted: padding"));
     }
 
     #[test]
