@@ -28,8 +28,7 @@ impl F32Table {
     pub(crate) fn view(map: &Arc<memmap2::Mmap>, start: usize, len: usize) -> Option<Self> {
         let end = len.checked_mul(4)?.checked_add(start)?;
         let bytes = map.get(start..end)?;
-        let usable = cfg!(target_endian = "little")
-            && bytes.as_ptr().cast::<f32>().is_aligned();
+        let usable = cfg!(target_endian = "little") && bytes.as_ptr().cast::<f32>().is_aligned();
         usable.then(|| {
             F32Table(Repr::Mapped {
                 map: Arc::clone(map),

@@ -374,9 +374,9 @@ impl Job<'_> {
 
         let workers = rayon::current_num_threads().max(1);
         // One scorer (and word cache) per worker, lent to whichever part runs: parts are many
-        // more than workers so that long and short rows balance out, caches stay warm.
-        let scorers: std::sync::Mutex<Vec<Scorer>> =
-            std::sync::Mutex::new((0..workers).map(|_| self.model.scorer()).collect());
+        // more than workers so that long and short rows balance out, caches stay warm. Made
+        // by the workers on their first part, so that their caches are allocated in parallel.
+        let scorers: std::sync::Mutex<Vec<Scorer>> = std::sync::Mutex::new(Vec::new());
         std::thread::scope(|scope| -> Result<Stats> {
             let mut stats = Stats::default();
             // With more than one thread, reading overlaps scoring; two chunks wait at most.

@@ -293,10 +293,13 @@ impl<V: Copy> WordCache<V> {
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
         WordCache {
             hot: crate::huge_page_vec(HOT_SLOTS, ([0; 2], None)),
-            map: FxHashMap::default(),
-            capacity: capacity.max(1),
+            // At its full size from the start: it fills on every cold start, and growing it
+            // rehashed it ten times on the way (profiled).
+            map: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            capacity,
             pending: Vec::new(),
         }
     }
