@@ -19,7 +19,7 @@
 //! and the vocabulary stops growing; these figures are for a cache-friendly workload.
 
 use artclass::features::{self, FeatureConfig};
-use artclass::text::{Analyzer, AnalyzerConfig, WordCache};
+use artclass::text::{Analyzer, AnalyzerConfig, KnownWords, WordCache};
 use artclass::{Classifier, ClassifierParams, Language};
 use criterion::measurement::WallTime;
 use criterion::{
@@ -123,7 +123,7 @@ fn benches(c: &mut Criterion) {
         group.bench_function("resolve_words+cache", |b| {
             b.iter(|| {
                 // Fresh cache each iteration, as each extraction chunk gets one.
-                let mut cache: WordCache<usize> = WordCache::new();
+                let mut cache: WordCache<u32> = WordCache::new();
                 let mut resolved = 0usize;
                 let mut lengths = Vec::new();
                 for text in &texts {
@@ -131,9 +131,10 @@ fn benches(c: &mut Criterion) {
                     analyzer.resolve_words(
                         text,
                         &mut cache,
+                        &KnownWords::empty(),
                         |term| {
                             resolved += 1;
-                            term.len()
+                            term.len() as u32
                         },
                         &mut lengths,
                     );

@@ -6,7 +6,7 @@
 //! a feature id through a per-thread cache: cost grows with tokens, never with the vocabulary.
 
 use crate::error::{Error, Result};
-use crate::text::{Analyzer, WordCache};
+use crate::text::{Analyzer, DROPPED, KnownWords, WordCache};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -332,6 +332,8 @@ pub struct Vectorizer {
     vocabulary: Vocabulary,
     /// One weight per feature when `config.idf`, else empty.
     idf: Vec<f64>,
+    /// The training's raw words, resolved: consulted before the analyzer chain.
+    known: KnownWords,
 }
 
 /// Per-thread scratch space for [`Vectorizer::transform`].
@@ -364,7 +366,19 @@ impl Vectorizer {
             config,
             vocabulary,
             idf,
+            known: KnownWords::empty(),
         })
+    }
+
+    /// The vectorizer with `known` consulted before the analyzer chain: it must hold what
+    /// this analyzer and vocabulary make of each word ([`Extraction::known_words`]).
+    pub fn with_known_words(mut self, known: KnownWords) -> Self {
+        self.known = known;
+        self
+    }
+
+    pub fn known_words(&self) -> &KnownWords {
+        &self.known
     }
 
     pub fn idf(&self) -> &[f64] {
@@ -437,9 +451,11 @@ impl Vectorizer {
         } = scratch;
         let vocabulary = &self.vocabulary;
         words.clear();
+        let known = &self.known;
         self.analyzer.resolve_words(
             text,
             cache,
+            known,
             |term| vocabulary.word_id(term).unwrap_or(NO_WORD),
             words,
         );
@@ -486,14 +502,28 @@ const MIN_CHUNK_DOCS: usize = 256;
 /// A document's words in order, as word ids.
 type WordSequence = Vec<u32>;
 
+/// A raw word packed as the word cache packs it, with its worker-local term id (`None`:
+/// dropped by the analyzer).
+type RecordedWord = (u128, Option<u32>);
+
 /// A worker's word table, lent to each chunk it analyses, so that a word is normalised (and
 /// stemmed) once per worker rather than once per chunk: profiled, normalising the distinct
 /// words of every chunk anew was a third of the training time.
-#[derive(Default)]
 struct WordTable {
     words: Vec<Box<str>>,
     index: FxHashMap<Box<str>, u32>,
+    /// Records every raw word it resolves, for [`Extraction::known_words`].
     cache: WordCache<u32>,
+}
+
+impl WordTable {
+    fn new() -> Self {
+        WordTable {
+            words: Vec::new(),
+            index: FxHashMap::default(),
+            cache: WordCache::recording(),
+        }
+    }
 }
 
 fn analyze_chunk(analyzer: &Analyzer, texts: &[&str], table: &mut WordTable) -> Vec<WordSequence> {
@@ -510,6 +540,7 @@ fn analyze_chunk(analyzer: &Analyzer, texts: &[&str], table: &mut WordTable) -> 
             analyzer.resolve_words(
                 text,
                 cache,
+                &KnownWords::empty(),
                 |term| {
                     *index.entry(term.into()).or_insert_with(|| {
                         words.push(term.into());
@@ -606,6 +637,9 @@ pub struct Extraction {
     pub rows: Vec<SparseRow>,
     /// Number of texts each feature occurs in.
     pub document_frequency: Vec<u32>,
+    /// Every short raw word of the texts with its word id, [`NO_WORD`] or [`DROPPED`]: for
+    /// [`Vectorizer::with_known_words`].
+    pub known_words: KnownWords,
 }
 
 /// Builds the vocabulary of `texts` and their count vectors, on the current rayon pool.
@@ -644,7 +678,7 @@ pub fn fit_transform(
             let lent = tables.lock().map(|mut pool| pool.pop()).unwrap_or(None);
             let (id, mut table) = lent.unwrap_or_else(|| {
                 let id = next_table.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                (id, WordTable::default())
+                (id, WordTable::new())
             });
             let docs = analyze_chunk(analyzer, chunk, &mut table);
             if let Ok(mut pool) = tables.lock() {
@@ -657,6 +691,10 @@ pub fn fit_transform(
         .into_inner()
         .map_err(|_| Error::Params("a worker thread failed".into()))?;
     tables.sort_by_key(|&(id, _)| id);
+    let recorded: Vec<(usize, Vec<RecordedWord>)> = tables
+        .iter_mut()
+        .map(|(id, table)| (*id, table.cache.take_recorded()))
+        .collect();
 
     // Words: one id per distinct word.
     let most_words: usize = tables.iter().map(|(_, t)| t.words.len()).sum();
@@ -717,6 +755,22 @@ pub fn fit_transform(
     for (new, &old) in kept_words.iter().enumerate() {
         word_final[old as usize] = new as u32;
     }
+    // Every raw word met, with its final value; a word met by several workers, or twice by
+    // one, has the same value each time.
+    let mut known: Vec<(u128, u32)> = recorded
+        .into_par_iter()
+        .flat_map_iter(|(table, words)| {
+            let (map, word_final) = (&word_maps[table], &word_final);
+            words.into_iter().map(move |(key, local)| {
+                let value = local.map_or(DROPPED, |l| word_final[map[l as usize] as usize]);
+                (key, value)
+            })
+        })
+        .collect();
+    known.par_sort_unstable_by_key(|&(key, _)| key);
+    known.dedup_by_key(|(key, _)| *key);
+    let known_words = KnownWords::build(&known);
+    drop(known);
     let mut docs: Vec<WordSequence> = chunk_docs.into_iter().flat_map(|(_, docs)| docs).collect();
     docs.par_iter_mut().for_each(|doc| {
         for id in doc.iter_mut() {
@@ -771,6 +825,7 @@ pub fn fit_transform(
         vocabulary,
         rows,
         document_frequency,
+        known_words,
     })
 }
 
@@ -845,6 +900,8 @@ mod tests {
         assert_eq!(one.vocabulary.ngrams(), four.vocabulary.ngrams());
         assert_eq!(one.rows, four.rows);
         assert_eq!(one.document_frequency, four.document_frequency);
+        assert!(!one.known_words.is_empty());
+        assert_eq!(one.known_words.cells(), four.known_words.cells());
         let vocab1 = one.vocabulary;
         assert!(vocab1.get("client").is_some());
         assert!(vocab1.get("servic client").is_some());
@@ -901,13 +958,54 @@ mod tests {
                 ..FeatureConfig::default()
             };
             let extraction = fit_transform(&analyzer(), &config, &texts).unwrap();
-            let vectorizer =
-                Vectorizer::new(analyzer(), config, extraction.vocabulary, Vec::new()).unwrap();
+            let vectorizer = Vectorizer::new(analyzer(), config, extraction.vocabulary, Vec::new())
+                .unwrap()
+                .with_known_words(extraction.known_words);
             let mut scratch = TransformScratch::default();
             for (text, row) in texts.iter().zip(&extraction.rows) {
                 assert_eq!(
                     &vectorizer.counts(text, &mut scratch),
                     row,
+                    "ngrams {ngrams}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn known_words_change_no_vector() {
+        let texts = sample_texts();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // Training texts, then texts with words training never met (long ones too), other
+        // casings, elisions, stop words and numbers.
+        let mut probes: Vec<String> = texts.iter().step_by(37).map(|t| t.to_string()).collect();
+        probes.extend([
+            "LE SERVICE CLIENT répond, l’équipe aussi : 42 clients, anticonstitutionnellement."
+                .to_string(),
+            "Coworking ; coworkings ; COWORKING-CLUB ; formation2 ; Numéro numéros".to_string(),
+            "qu'il réponde aux clients d’aujourd’hui en ligne, en ligne !".to_string(),
+        ]);
+        for ngrams in 1..=3 {
+            let config = FeatureConfig {
+                ngrams,
+                min_df: 2,
+                ..FeatureConfig::default()
+            };
+            let plain = fit_transform(&analyzer(), &config, &texts).unwrap();
+            let warm = fit_transform(&analyzer(), &config, &texts).unwrap();
+            let plain =
+                Vectorizer::new(analyzer(), config.clone(), plain.vocabulary, Vec::new()).unwrap();
+            let known = warm.known_words;
+            // Every word of the sample texts is short enough to be recorded.
+            assert!(known.len() > 700, "{} known words", known.len());
+            let warm = Vectorizer::new(analyzer(), config, warm.vocabulary, Vec::new())
+                .unwrap()
+                .with_known_words(known);
+            let (mut a, mut b) = (TransformScratch::default(), TransformScratch::default());
+            for text in &probes {
+                assert_eq!(
+                    warm.counts(text, &mut a),
+                    plain.counts(text, &mut b),
                     "ngrams {ngrams}: {text}"
                 );
             }

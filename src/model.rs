@@ -252,7 +252,8 @@ impl ValidClassifierParams {
             extraction.vocabulary,
             idf,
         )
-        .map_err(Error::Params)?;
+        .map_err(Error::Params)?
+        .with_known_words(extraction.known_words);
         let mut rows = extraction.rows;
         rows.par_iter_mut().for_each(|row| vectorizer.weigh(row));
         let tables = fit_multinomial(

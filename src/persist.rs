@@ -17,6 +17,10 @@
 //!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
 //!                 (format 5; none in format 4)
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
+//!               (format 5 on) the training's raw words (`text::KnownWords`):
+//!         q       zeros, so that what follows starts at a multiple of 8 bytes
+//!         8       S, the number of slots, u64 little-endian (a power of two, or 0)
+//!         24·S    slots: packed word (two u64), value (u64), little-endian
 //!               training part (optional), for each of the K labels:
 //!         8       n, the number of features with a non-zero training sum, u64 little-endian
 //!         12·n    n × (feature id u32, sum f64), little-endian, by increasing feature id
@@ -38,8 +42,8 @@
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
 use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
-use crate::table::F32Table;
-use crate::text::{Analyzer, AnalyzerConfig};
+use crate::table::{F32Table, Table};
+use crate::text::{Analyzer, AnalyzerConfig, KnownWords};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -131,7 +135,11 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
     let training_len: u64 = sums.iter().map(|row| 8 + 12 * row.len() as u64).sum();
     let padding = weights_padding(version, HEADER_LEN + 8 + meta.len() as u64);
-    let payload_len = 8 + meta.len() as u64 + padding + 4 * weights.len() as u64 + training_len;
+    let weights_end = HEADER_LEN + 8 + meta.len() as u64 + padding + 4 * weights.len() as u64;
+    let known = model.vectorizer().known_words().cells();
+    let known_padding = weights_end.next_multiple_of(8) - weights_end;
+    let payload_len =
+        weights_end - HEADER_LEN + known_padding + 8 + 8 * known.len() as u64 + training_len;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
@@ -151,6 +159,13 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
     for chunk in weights.chunks(1 << 13) {
         buffer.clear();
         buffer.extend(chunk.iter().flat_map(|w| w.to_le_bytes()));
+        put(&buffer, &mut scoring, out)?;
+    }
+    put(&vec![0; known_padding as usize], &mut scoring, out)?;
+    put(&(known.len() as u64 / 3).to_le_bytes(), &mut scoring, out)?;
+    for chunk in known.chunks(1 << 13) {
+        buffer.clear();
+        buffer.extend(chunk.iter().flat_map(|cell| cell.to_le_bytes()));
         put(&buffer, &mut scoring, out)?;
     }
     let mut exact_crc = crc32fast::Hasher::new();
@@ -361,6 +376,8 @@ fn read_model(
             if cells.checked_mul(4).is_some_and(|scoring| {
                 if meta.has_counts {
                     scoring.saturating_add(8 * k as u64) <= remaining
+                } else if version >= 5 {
+                    scoring <= remaining
                 } else {
                     scoring == remaining
                 }
@@ -392,19 +409,45 @@ fn read_model(
         std::mem::take(&mut meta.words),
         std::mem::take(&mut meta.ngrams),
     );
-    let (vocabulary, weights) = rayon::join(
+    let (vocabulary, tables) = rayon::join(
         || Vocabulary::new(words, ngrams),
-        || {
-            let bytes = payload.take(4 * cells as u64)?;
-            Some(
-                map.and_then(|map| F32Table::view(map, weights_start, cells))
-                    .unwrap_or_else(|| decode(bytes, f32::from_le_bytes).into()),
-            )
+        || -> Result<(F32Table, Table<u64>)> {
+            let bytes = payload
+                .take(4 * cells as u64)
+                .ok_or_else(|| corrupted("weights longer than the file"))?;
+            let weights = map
+                .and_then(|map| F32Table::view(map, weights_start, cells))
+                .unwrap_or_else(|| decode(bytes, f32::from_le_bytes).into());
+            if version < 5 {
+                return Ok((weights, Vec::new().into()));
+            }
+            let padding = (weights_start as u64 + 4 * cells as u64).next_multiple_of(8)
+                - (weights_start as u64 + 4 * cells as u64);
+            if !payload
+                .take(padding)
+                .is_some_and(|pad| pad.iter().all(|&b| b == 0))
+            {
+                return Err(corrupted("padding after the weights"));
+            }
+            let too_long = || corrupted("known words longer than the file");
+            let slots = payload.u64().ok_or_else(too_long)?;
+            let known_start = HEADER_LEN as usize + payload.at;
+            let bytes = slots
+                .checked_mul(24)
+                .and_then(|len| payload.take(len))
+                .ok_or_else(too_long)?;
+            let known = map
+                .and_then(|map| Table::view(map, known_start, 3 * slots as usize))
+                .unwrap_or_else(|| decode(bytes, u64::from_le_bytes).into());
+            Ok((weights, known))
         },
     );
-    let weights = weights.ok_or_else(|| corrupted("weights longer than the file"))?;
+    let (weights, known) = tables?;
     if payload.checksum() != scoring_checksum {
         return Err(mismatch());
+    }
+    if !meta.has_counts && payload.remaining() != 0 {
+        return Err(corrupted("bytes left after the scoring part"));
     }
     let sums = if meta.has_counts && load == Load::Full {
         let mut sums = Vec::with_capacity(k);
@@ -444,6 +487,9 @@ fn read_model(
         meta.idf,
     )
     .map_err(|e| fail(format!("idf: {e}")))?;
+    let known = KnownWords::from_table(known, vectorizer.vocabulary().words().len())
+        .map_err(|e| fail(format!("known words: {e}")))?;
+    let vectorizer = vectorizer.with_known_words(known);
     let tables = NbTables {
         class_count: meta.class_count.iter().map(|&c| c as usize).collect(),
         prior: meta.prior,
@@ -785,25 +831,29 @@ mod tests {
             std::fs::read(&path).unwrap()
         );
 
-        // Format 4: the same without the padding before the weights.
+        // Format 4: the same without the padding before the weights nor the known words.
         let bytes = to_bytes(&model).unwrap();
         let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap());
         let weights_at = HEADER_LEN + 8 + meta_len;
         let padding = weights_padding(FORMAT_VERSION, weights_at);
         assert_eq!((weights_at + padding) % WEIGHTS_ALIGN, 0);
         let (meta_end, pad_end) = (weights_at as usize, (weights_at + padding) as usize);
-        let scoring_end = pad_end + 4 * model.scoring_weights().len();
+        let weights_end = pad_end + 4 * model.scoring_weights().len();
+        let slots_at = weights_end.next_multiple_of(8);
+        let slots = u64::from_le_bytes(bytes[slots_at..slots_at + 8].try_into().unwrap());
+        assert!(slots > 0, "the model knows its training words");
+        let known_end = slots_at + 8 + 24 * slots as usize;
         let mut old = bytes[..meta_end].to_vec();
-        old.extend_from_slice(&bytes[pad_end..]);
+        old.extend_from_slice(&bytes[pad_end..weights_end]);
+        let scoring_crc = crc32fast::hash(&old[HEADER_LEN as usize..]);
+        old.extend_from_slice(&bytes[known_end..]);
         old[8..12].copy_from_slice(&4u32.to_le_bytes());
         let payload = (old.len() as u64 - HEADER_LEN).to_le_bytes();
         old[12..20].copy_from_slice(&payload);
-        let scoring_crc =
-            crc32fast::hash(&old[HEADER_LEN as usize..scoring_end - padding as usize]);
         old[20..24].copy_from_slice(&scoring_crc.to_le_bytes());
         let back = from_bytes(&old, "old.model", Load::Full).unwrap();
+        assert!(back.vectorizer().known_words().is_empty());
         assert_eq!(back.predict_proba(text), model.predict_proba(text));
-        assert_eq!(to_bytes(&back).unwrap(), bytes);
 
         // This model's metadata leaves a gap (its length is fixed by the texts above).
         assert!(padding > 0);

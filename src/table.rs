@@ -1,19 +1,33 @@
-//! The scoring weights' storage: values of their own, or a view into the model file mapped
-//! in memory.
+//! Read-only tables of a model: values of their own, or a view into the model file mapped in
+//! memory.
 //!
 //! Loading a large model for scoring used to mean allocating its weight table, having the
 //! kernel zero it and copying the file into it: 24 MB for a 20newsgroups model, up to a third
-//! of a short run (profiled). Mapped, the table is the file's pages in the page cache, already
+//! of a short run (profiled). Mapped, a table is the file's pages in the page cache, already
 //! in memory after the first run and shared between processes.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// A read-only table of `f32`.
-pub struct F32Table(Repr);
+/// Plain numbers that any bytes of the right size and alignment are a valid value of.
+///
+/// # Safety
+/// Every bit pattern must be a valid value of the type, and it must hold no padding.
+pub unsafe trait Plain: Copy + Send + Sync + 'static {}
 
-enum Repr {
-    Owned(Vec<f32>),
+// SAFETY: every bit pattern is some `f32` (NaNs included) or some `u64`; neither has padding.
+unsafe impl Plain for f32 {}
+// SAFETY: as above.
+unsafe impl Plain for u64 {}
+
+/// A read-only table of `T`.
+pub struct Table<T: Plain>(Repr<T>);
+
+/// The scoring weights.
+pub type F32Table = Table<f32>;
+
+enum Repr<T> {
+    Owned(Vec<T>),
     Mapped {
         map: Arc<memmap2::Mmap>,
         start: usize,
@@ -21,16 +35,18 @@ enum Repr {
     },
 }
 
-impl F32Table {
-    /// A view of `len` little-endian `f32` starting at byte `start` of `map`, or `None` when
-    /// the bytes cannot be used in place: out of the map, not aligned for `f32`, or a
+impl<T: Plain> Table<T> {
+    /// A view of `len` little-endian values starting at byte `start` of `map`, or `None` when
+    /// the bytes cannot be used in place: out of the map, not aligned for `T`, or a
     /// big-endian CPU.
     pub(crate) fn view(map: &Arc<memmap2::Mmap>, start: usize, len: usize) -> Option<Self> {
-        let end = len.checked_mul(4)?.checked_add(start)?;
+        let end = len
+            .checked_mul(std::mem::size_of::<T>())?
+            .checked_add(start)?;
         let bytes = map.get(start..end)?;
-        let usable = cfg!(target_endian = "little") && bytes.as_ptr().cast::<f32>().is_aligned();
+        let usable = cfg!(target_endian = "little") && bytes.as_ptr().cast::<T>().is_aligned();
         usable.then(|| {
-            F32Table(Repr::Mapped {
+            Table(Repr::Mapped {
                 map: Arc::clone(map),
                 start,
                 len,
@@ -44,35 +60,35 @@ impl F32Table {
     }
 }
 
-impl Deref for F32Table {
-    type Target = [f32];
+impl<T: Plain> Deref for Table<T> {
+    type Target = [T];
 
-    fn deref(&self) -> &[f32] {
+    fn deref(&self) -> &[T] {
         match &self.0 {
             Repr::Owned(values) => values,
             Repr::Mapped { map, start, len } => {
-                // SAFETY: `view` checked that the `len * 4` bytes from `start` lie inside the
-                // map and are aligned for `f32`, on a little-endian CPU; every bit pattern is
-                // a valid `f32`. The map is read-only and private, and artclass only ever
+                // SAFETY: `view` checked that the `len` values from `start` lie inside the
+                // map and are aligned for `T`, on a little-endian CPU; any bytes are a valid
+                // `T` (`Plain`). The map is read-only and private, and artclass only ever
                 // replaces a model file by renaming a new one over it, which leaves this
                 // mapping on the old file. Another program truncating or rewriting the file
                 // in place while it is scored is not guarded against (as with any mapped
                 // file, ripgrep's included).
-                unsafe { std::slice::from_raw_parts(map.as_ptr().add(*start).cast::<f32>(), *len) }
+                unsafe { std::slice::from_raw_parts(map.as_ptr().add(*start).cast::<T>(), *len) }
             }
         }
     }
 }
 
-impl From<Vec<f32>> for F32Table {
-    fn from(values: Vec<f32>) -> Self {
-        F32Table(Repr::Owned(values))
+impl<T: Plain> From<Vec<T>> for Table<T> {
+    fn from(values: Vec<T>) -> Self {
+        Table(Repr::Owned(values))
     }
 }
 
-impl std::fmt::Debug for F32Table {
+impl<T: Plain> std::fmt::Debug for Table<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("F32Table")
+        f.debug_struct("Table")
             .field("len", &self.len())
             .field("mapped", &self.is_mapped())
             .finish()

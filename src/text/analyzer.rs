@@ -1,3 +1,4 @@
+use super::known::KnownWords;
 use super::language::Language;
 use super::tokenizer::{is_apostrophe, is_hyphen, raw_tokens_flagged};
 use compact_str::CompactString;
@@ -98,14 +99,19 @@ impl Analyzer {
     /// `resolve`d once into a `V` (a term id, say), and the `V` of every kept word is appended
     /// to `out`, in order. Dropped words (stop words, numbers…) are not emitted.
     ///
-    /// The lookups run in two passes over the text: the first packs each word and prefetches
-    /// its cache slot, the second reads the slots. The slots are independent memory reads, so
+    /// The lookups run in passes over the text: the first packs each word and prefetches its
+    /// cache slot, the second reads the slots and, for the words they miss, prefetches their
+    /// slot in `known`, the third resolves those. The slots are independent memory reads, so
     /// they overlap instead of waiting for each other (profiled: waiting on them was most of
     /// the analyzer's time).
-    pub fn resolve_words<V: Copy>(
+    ///
+    /// `known` holds the words whose value is known in advance (the training's, see
+    /// [`KnownWords`]): they skip the analyzer chain. Empty, every word goes through it.
+    pub fn resolve_words<V: Copy + From<u32>>(
         &self,
         text: &str,
         cache: &mut WordCache<V>,
+        known: &KnownWords,
         mut resolve: impl FnMut(&str) -> V,
         out: &mut Vec<V>,
     ) {
@@ -123,21 +129,39 @@ impl Analyzer {
                 &mut resolve,
             ))),
         });
+        // Two ways per set: the most recent word first.
+        for word in pending.iter_mut() {
+            if let PendingWord::Packed(key, set) = *word {
+                let packed = split(key);
+                let (first, second) = (cache.hot[set], cache.hot[set + 1]);
+                if first.0 == packed {
+                    *word = PendingWord::Resolved(first.1);
+                } else if second.0 == packed {
+                    cache.hot[set] = second;
+                    cache.hot[set + 1] = first;
+                    *word = PendingWord::Resolved(second.1);
+                } else {
+                    known.prefetch(key);
+                }
+            }
+        }
         for &word in &pending {
             let value = match word {
                 PendingWord::Resolved(value) => value,
                 PendingWord::Packed(key, set) => {
-                    // Two ways per set: the most recent word first.
                     let packed = split(key);
-                    let (first, second) = (cache.hot[set], cache.hot[set + 1]);
+                    let first = cache.hot[set];
+                    // A word missed twice in this text is in the set since its first time.
                     if first.0 == packed {
                         first.1
                     } else {
-                        let value = if second.0 == packed {
-                            second.1
-                        } else {
-                            let mut buffer = [0u8; 16];
-                            self.lookup_slow(unpack_short(key, &mut buffer), cache, &mut resolve)
+                        let value = match known.get(key) {
+                            Some(value) => value.map(V::from),
+                            None => {
+                                let mut buffer = [0u8; 16];
+                                let word = unpack_short(key, &mut buffer);
+                                self.lookup_slow(word, cache, &mut resolve)
+                            }
                         };
                         cache.hot[set + 1] = first;
                         cache.hot[set] = (packed, value);
@@ -163,6 +187,9 @@ impl Analyzer {
             return value;
         }
         let value = self.normalize_word(word).map(|term| resolve(&term));
+        if let (Some(recorded), Some(key)) = (&mut cache.recorded, pack_short(word)) {
+            recorded.push((key, value));
+        }
         if cache.map.len() >= cache.capacity {
             // The first level's values stay right: they do not depend on the map.
             cache.map.clear();
@@ -272,6 +299,9 @@ pub struct WordCache<V> {
     capacity: usize,
     /// Scratch of [`Analyzer::resolve_words`], kept to reuse its allocation.
     pending: Vec<PendingWord<V>>,
+    /// Every short word the analyzer chain ran on, packed, with its value, when recording
+    /// (training, for [`KnownWords`](super::KnownWords)); a word may appear more than once.
+    recorded: Option<Vec<(u128, Option<V>)>>,
 }
 
 /// A word between the two passes of [`Analyzer::resolve_words`]: packed with its hot slot,
@@ -301,7 +331,24 @@ impl<V: Copy> WordCache<V> {
             map: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
             capacity,
             pending: Vec::new(),
+            recorded: None,
         }
+    }
+
+    /// A cache that records the words the analyzer chain runs on ([`WordCache::recorded`]).
+    pub fn recording() -> Self {
+        WordCache {
+            recorded: Some(Vec::new()),
+            ..Self::new()
+        }
+    }
+
+    /// The words recorded so far (see [`WordCache::recording`]), taken out of the cache.
+    pub fn take_recorded(&mut self) -> Vec<(u128, Option<V>)> {
+        self.recorded
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 }
 
@@ -483,13 +530,14 @@ mod tests {
         analyzer.resolve_words(
             text,
             &mut cache,
+            &KnownWords::empty(),
             |term| {
                 terms.push(term.to_string());
-                terms.len() - 1
+                (terms.len() - 1) as u32
             },
             &mut seen,
         );
-        let cached: Vec<&str> = seen.iter().map(|&i| terms[i].as_str()).collect();
+        let cached: Vec<&str> = seen.iter().map(|&i| terms[i as usize].as_str()).collect();
         assert_eq!(cached, analyzer.words(text));
     }
 
@@ -512,18 +560,19 @@ mod tests {
             // Each thread's cache holds ids into that thread's own term list.
             .map_init(
                 || (WordCache::new(), Vec::new()),
-                |(cache, terms): &mut (WordCache<usize>, Vec<String>), text| {
+                |(cache, terms): &mut (WordCache<u32>, Vec<String>), text| {
                     let mut seen = Vec::new();
                     analyzer.resolve_words(
                         text,
                         cache,
+                        &KnownWords::empty(),
                         |term| {
                             terms.push(term.to_string());
-                            terms.len() - 1
+                            (terms.len() - 1) as u32
                         },
                         &mut seen,
                     );
-                    seen.iter().map(|&i| terms[i].clone()).collect()
+                    seen.iter().map(|&i| terms[i as usize].clone()).collect()
                 },
             )
             .collect();

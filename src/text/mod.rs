@@ -6,9 +6,11 @@
 //! a model always scores with the chain it was trained with.
 
 mod analyzer;
+mod known;
 mod language;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, AnalyzerConfig, WordCache};
+pub use known::{DROPPED, KnownWords};
 pub use language::Language;
 pub use tokenizer::raw_tokens;
