@@ -757,20 +757,16 @@ pub fn fit_transform(
     }
     // Every raw word met, with its final value; a word met by several workers, or twice by
     // one, has the same value each time.
-    let mut known: Vec<(u128, u32)> = recorded
-        .into_par_iter()
-        .flat_map_iter(|(table, words)| {
-            let (map, word_final) = (&word_maps[table], &word_final);
-            words.into_iter().map(move |(key, local)| {
-                let value = local.map_or(DROPPED, |l| word_final[map[l as usize] as usize]);
-                (key, value)
-            })
-        })
-        .collect();
-    known.par_sort_unstable_by_key(|&(key, _)| key);
-    known.dedup_by_key(|(key, _)| *key);
-    let known_words = KnownWords::build(&known);
-    drop(known);
+    let mut known = Vec::with_capacity(recorded.iter().map(|(_, words)| words.len()).sum());
+    for (table, words) in recorded {
+        let map = &word_maps[table];
+        known.extend(words.into_iter().map(|(key, local)| {
+            let value = local.map_or(DROPPED, |l| word_final[map[l as usize] as usize]);
+            (key, value)
+        }));
+    }
+    // Built now, so that the raw words are freed before the n-grams take their memory.
+    let known_words = KnownWords::build(known);
     let mut docs: Vec<WordSequence> = chunk_docs.into_iter().flat_map(|(_, docs)| docs).collect();
     docs.par_iter_mut().for_each(|doc| {
         for id in doc.iter_mut() {

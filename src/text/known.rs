@@ -10,6 +10,7 @@
 
 use crate::features::NO_WORD;
 use crate::table::Table;
+use rayon::prelude::*;
 
 /// The value of a word the analyzer drops (stop word, number, too short); other values are
 /// a word id or [`NO_WORD`], a word outside the vocabulary.
@@ -22,12 +23,19 @@ pub struct KnownWords {
     slots: Table<u64>,
 }
 
-/// The slot where probing for `key` starts, in a table of `mask + 1` slots. Stored in model
-/// files: changing it is a format change.
-fn home_slot(key: u128, mask: usize) -> usize {
-    let mixed =
-        (key as u64 ^ (key >> 64) as u64 ^ (key >> 96) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> 32) as usize & mask
+/// `key` hashed to 64 bits. Its top bits are the home slot ([`home_slot`]), so that keys
+/// sorted by hash are sorted by home slot whatever the table's size.
+fn hash(key: u128) -> u64 {
+    (key as u64 ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The slot where probing for `key` starts, in a table of `n_slots` (a power of two). Stored
+/// in model files: changing it is a format change.
+fn home_slot(key: u128, n_slots: usize) -> usize {
+    if n_slots <= 1 {
+        return 0;
+    }
+    (hash(key) >> (64 - n_slots.trailing_zeros())) as usize
 }
 
 impl KnownWords {
@@ -38,8 +46,16 @@ impl KnownWords {
         }
     }
 
-    /// A table of `entries`, packed words without repeats.
-    pub fn build(entries: &[(u128, u32)]) -> Self {
+    /// A table of `entries`, packed words with their values; a word listed more than once
+    /// must have the same value each time. The same entries give the same table, in any
+    /// order.
+    pub fn build(mut entries: Vec<(u128, u32)>) -> Self {
+        // By hash, so by home slot: the table is then filled front to back, each word at or
+        // just after the slot where the previous one went, where inserting in key order
+        // missed the cache on every word (measured: twice as fast on 20newsgroups' 144,000
+        // words), and equal words are next to each other.
+        entries.par_sort_unstable_by_key(|&(key, _)| (hash(key), key));
+        entries.dedup_by_key(|(key, _)| *key);
         if entries.is_empty() {
             return Self::empty();
         }
@@ -47,8 +63,8 @@ impl KnownWords {
         let slots = (entries.len() + entries.len() / 3 + 1).next_power_of_two();
         let mask = slots - 1;
         let mut table = vec![0u64; 3 * slots];
-        for &(key, value) in entries {
-            let mut slot = home_slot(key, mask);
+        for &(key, value) in &entries {
+            let mut slot = home_slot(key, slots);
             while table[3 * slot] != 0 || table[3 * slot + 1] != 0 {
                 slot = (slot + 1) & mask;
             }
@@ -115,7 +131,7 @@ impl KnownWords {
         }
         let (low, high) = (key as u64, (key >> 64) as u64);
         let mask = n_slots - 1;
-        let mut slot = home_slot(key, mask);
+        let mut slot = home_slot(key, n_slots);
         loop {
             let cells = &self.slots[3 * slot..3 * slot + 3];
             if cells[0] == low && cells[1] == high {
@@ -132,7 +148,7 @@ impl KnownWords {
     pub fn prefetch(&self, key: u128) {
         let n_slots = self.slots.len() / 3;
         if n_slots > 0 {
-            crate::prefetch(&self.slots[3 * home_slot(key, n_slots - 1)]);
+            crate::prefetch(&self.slots[3 * home_slot(key, n_slots)]);
         }
     }
 
@@ -160,8 +176,12 @@ mod tests {
         let entries: Vec<(u128, u32)> = (0..1000)
             .map(|i| (key(i), [i as u32, NO_WORD, DROPPED][i as usize % 3]))
             .collect();
-        let known = KnownWords::build(&entries);
+        let known = KnownWords::build(entries.clone());
         assert_eq!(known.len(), 1000);
+        // Repeats and order change nothing.
+        let mut shuffled: Vec<(u128, u32)> = entries.iter().rev().copied().collect();
+        shuffled.extend_from_slice(&entries[..100]);
+        assert_eq!(KnownWords::build(shuffled).cells(), known.cells());
         for &(k, value) in &entries {
             let expected = (value != DROPPED).then_some(value);
             assert_eq!(known.get(k), Some(expected));
@@ -177,7 +197,7 @@ mod tests {
 
     #[test]
     fn refuses_tables_that_scoring_could_trip_on() {
-        let known = KnownWords::build(&[(key(1), 5), (key(2), 6)]);
+        let known = KnownWords::build(vec![(key(1), 5), (key(2), 6)]);
         let cells = known.cells().to_vec();
         // A word id past the vocabulary.
         assert!(KnownWords::from_table(cells.clone().into(), 6).is_err());
