@@ -37,8 +37,8 @@ pub(crate) fn prefetch<T>(item: &T) {
 }
 
 /// An empty vector with room for `capacity` items, whose memory the kernel is asked to back
-/// with huge pages (Linux, where transparent huge pages are on "madvise"): for the tables read
-/// at random on every token (weights, n-gram table, word cache). Profiled, their reads missed
+/// with huge pages (Linux, where transparent huge pages are on "madvise"): for tables read at
+/// random on every token (word cache, n-gram filter, weights copied). Profiled, their reads missed
 /// the TLB as often as the caches; with 2 MiB pages a few entries cover a whole table. Fill it
 /// without growing past `capacity`, or the advice is lost with the reallocation.
 pub(crate) fn with_huge_page_capacity<T>(capacity: usize) -> Vec<T> {
