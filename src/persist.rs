@@ -19,7 +19,7 @@
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
 //!               (format 5 on) the training's raw words (`text::KnownWords`):
 //!         q       zeros, so that what follows starts at a multiple of 8 bytes
-//!         8       S, the number of slots, u64 little-endian (a power of two, or 0)
+//!         8       S, the number of slots, u64 little-endian
 //!         24·S    slots: packed word (two u64), value (u64), little-endian
 //!               training part (optional), for each of the K labels:
 //!         8       n, the number of features with a non-zero training sum, u64 little-endian

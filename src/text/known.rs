@@ -23,19 +23,17 @@ pub struct KnownWords {
     slots: Table<u64>,
 }
 
-/// `key` hashed to 64 bits. Its top bits are the home slot ([`home_slot`]), so that keys
-/// sorted by hash are sorted by home slot whatever the table's size.
+/// `key` hashed to 64 bits. The home slot grows with it ([`home_slot`]), so that keys sorted
+/// by hash are sorted by home slot whatever the table's size.
 fn hash(key: u128) -> u64 {
     (key as u64 ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// The slot where probing for `key` starts, in a table of `n_slots` (a power of two). Stored
-/// in model files: changing it is a format change.
+/// The slot where probing for `key` starts, in a table of `n_slots`: the hash scaled to the
+/// table (any size, so the table can be three quarters full rather than up to twice that
+/// size). Stored in model files: changing it is a format change.
 fn home_slot(key: u128, n_slots: usize) -> usize {
-    if n_slots <= 1 {
-        return 0;
-    }
-    (hash(key) >> (64 - n_slots.trailing_zeros())) as usize
+    ((u128::from(hash(key)) * n_slots as u128) >> 64) as usize
 }
 
 impl KnownWords {
@@ -59,14 +57,13 @@ impl KnownWords {
         if entries.is_empty() {
             return Self::empty();
         }
-        // At most three quarters full, so that probes stay short.
-        let slots = (entries.len() + entries.len() / 3 + 1).next_power_of_two();
-        let mask = slots - 1;
+        // Three quarters full, so that probes stay short.
+        let slots = entries.len() + entries.len() / 3 + 1;
         let mut table = vec![0u64; 3 * slots];
         for &(key, value) in &entries {
             let mut slot = home_slot(key, slots);
             while table[3 * slot] != 0 || table[3 * slot + 1] != 0 {
-                slot = (slot + 1) & mask;
+                slot = (slot + 1) % slots;
             }
             table[3 * slot] = key as u64;
             table[3 * slot + 1] = (key >> 64) as u64;
@@ -77,16 +74,15 @@ impl KnownWords {
         }
     }
 
-    /// A table read from a model file, checked: a power-of-two number of slots with at least
-    /// one empty (so that every probe ends), values that are word ids below `n_words`,
+    /// A table read from a model file, checked: whole slots, at least one of them empty (so
+    /// that every probe ends), values that are word ids below `n_words`,
     /// [`NO_WORD`] or [`DROPPED`]. (A word stored twice would only make one copy unreachable,
     /// and finding one costs a probe per word: not checked.)
     pub fn from_table(slots: Table<u64>, n_words: usize) -> Result<Self, String> {
-        let n_slots = slots.len() / 3;
         if slots.is_empty() {
             return Ok(KnownWords { slots });
         }
-        if !slots.len().is_multiple_of(3) || !n_slots.is_power_of_two() {
+        if !slots.len().is_multiple_of(3) {
             return Err(format!("{} known-word cells is not a table", slots.len()));
         }
         let mut empty = 0usize;
@@ -130,7 +126,6 @@ impl KnownWords {
             return None;
         }
         let (low, high) = (key as u64, (key >> 64) as u64);
-        let mask = n_slots - 1;
         let mut slot = home_slot(key, n_slots);
         loop {
             let cells = &self.slots[3 * slot..3 * slot + 3];
@@ -140,7 +135,7 @@ impl KnownWords {
             if (cells[0] | cells[1]) == 0 {
                 return None;
             }
-            slot = (slot + 1) & mask;
+            slot = if slot + 1 == n_slots { 0 } else { slot + 1 };
         }
     }
 
@@ -205,8 +200,7 @@ mod tests {
         // No empty slot: a probe for a missing word would never end.
         let full: Vec<u64> = (0..4u64).flat_map(|i| [i + 1, 0, 0]).collect();
         assert!(KnownWords::from_table(full.into(), 7).is_err());
-        // Not a power of two, not whole slots.
-        assert!(KnownWords::from_table(vec![1, 0, 0, 0, 0, 0, 0, 0, 0].into(), 7).is_err());
+        // Not whole slots.
         assert!(KnownWords::from_table(vec![0; 4].into(), 7).is_err());
     }
 }
