@@ -706,25 +706,37 @@ pub fn fit_transform(
         .map(|(id, table)| (*id, table.cache.take_recorded()))
         .collect();
 
-    // Words: one id per distinct word.
-    let most_words: usize = tables.iter().map(|(_, t)| t.words.len()).sum();
-    let mut word_index: FxHashMap<&str, u32> =
-        FxHashMap::with_capacity_and_hasher(most_words, Default::default());
-    let mut words: Vec<&str> = Vec::new();
+    // Words: one id per distinct word. The first table's ids are kept, and its index serves
+    // the other tables' lookups (in parallel); only the words it lacks get a new id, one
+    // after the other. (Measured on 20newsgroups: 7–12 ms, against 14–19 ms to insert every
+    // table's words into a new map, serially.)
     let mut word_maps: Vec<Vec<u32>> = vec![Vec::new(); next_table.into_inner()];
-    for (id, table) in &tables {
-        word_maps[*id] = table
-            .words
-            .iter()
-            .map(|word| {
-                *word_index.entry(word).or_insert_with(|| {
-                    words.push(word);
-                    (words.len() - 1) as u32
+    let mut words: Vec<&str> = Vec::new();
+    if let Some(((first_id, first), others)) = tables.split_first() {
+        words.extend(first.words.iter().map(|word| &**word));
+        word_maps[*first_id] = (0..first.words.len() as u32).collect();
+        let mut added: FxHashMap<&str, u32> = FxHashMap::default();
+        for (id, table) in others {
+            let found: Vec<Option<u32>> = table
+                .words
+                .par_iter()
+                .map(|word| first.index.get(&**word).copied())
+                .collect();
+            word_maps[*id] = table
+                .words
+                .iter()
+                .zip(found)
+                .map(|(word, found)| {
+                    found.unwrap_or_else(|| {
+                        *added.entry(word).or_insert_with(|| {
+                            words.push(word);
+                            (words.len() - 1) as u32
+                        })
+                    })
                 })
-            })
-            .collect();
+                .collect();
+        }
     }
-    drop(word_index);
     // Global ids in place, and each chunk's document frequencies.
     let chunk_df: Vec<Vec<u32>> = chunk_docs
         .par_iter_mut()
