@@ -782,17 +782,20 @@ fn label_scales(
     kind: NbKind,
     n_features: usize,
     k: usize,
-    log_prob: &impl Fn(usize, usize) -> f64,
+    log_prob: &(impl Fn(usize, usize) -> f64 + Sync),
 ) -> Vec<f64> {
     if kind != NbKind::ComplementNorm || n_features == 0 {
         return vec![1.0; k];
     }
-    let mut l1 = vec![0.0; k];
-    for feature in 0..n_features {
-        for (class, sum) in l1.iter_mut().enumerate() {
-            *sum += log_prob(feature, class).abs();
-        }
-    }
+    // One label per task, each summed in feature order: the same bits as one loop over all.
+    let l1: Vec<f64> = (0..k)
+        .into_par_iter()
+        .map(|class| {
+            (0..n_features)
+                .map(|feature| log_prob(feature, class).abs())
+                .sum()
+        })
+        .collect();
     let mean = l1.iter().sum::<f64>() / k as f64;
     l1.iter()
         .map(|&sum| if sum > 0.0 { mean / sum } else { 1.0 })
