@@ -863,6 +863,49 @@ mod tests {
     }
 
     #[test]
+    fn damaged_files_with_valid_checksums_are_refused_or_safe() {
+        // Past the checksum: random bytes of the scoring part changed, its CRC made right
+        // again, so that only the structural checks stand between the bytes and scoring.
+        use rand::{Rng, SeedableRng};
+        let model = model();
+        let bytes = to_bytes(&model).unwrap();
+        let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap()) as usize;
+        let weights_at = (HEADER_LEN as usize + 8 + meta_len).next_multiple_of(64);
+        let slots_at = (weights_at + 4 * model.scoring_weights().len()).next_multiple_of(8);
+        let slots = u64::from_le_bytes(bytes[slots_at..slots_at + 8].try_into().unwrap());
+        let scoring_end = slots_at + 8 + 24 * slots as usize;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let (mut refused, mut loaded) = (0, 0);
+        for _ in 0..3000 {
+            let mut damaged = bytes.clone();
+            // Mostly the tables after the metadata, sometimes the metadata.
+            let from = if rng.random_bool(0.8) { weights_at } else { 36 };
+            for _ in 0..rng.random_range(1..4) {
+                let at = rng.random_range(from..scoring_end);
+                damaged[at] = rng.random();
+            }
+            let crc = crc32fast::hash(&damaged[HEADER_LEN as usize..scoring_end]);
+            damaged[20..24].copy_from_slice(&crc.to_le_bytes());
+            match from_bytes(&damaged, "damaged.model", Load::Scoring) {
+                Ok(back) => {
+                    loaded += 1;
+                    let probabilities = back.predict_proba("Un coworking et son service client.");
+                    assert_eq!(probabilities.len(), 2);
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert!(e.to_string().contains("damaged.model"), "{e}");
+                }
+            }
+        }
+        // Both outcomes happen: weights and word values can change and stay valid.
+        assert!(
+            refused > 0 && loaded > 0,
+            "{refused} refused, {loaded} loaded"
+        );
+    }
+
+    #[test]
     fn save_replaces_atomically() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.artclass");
