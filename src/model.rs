@@ -7,6 +7,8 @@
 //! the result is the exact state `MultinomialNb::fit` reaches on the dense matrix (tested).
 //! Scoring adds the log-probabilities of a document's known features: cost ∝ tokens.
 
+mod collect;
+
 use crate::error::{Error, Result};
 use crate::features::{
     self, FeatureConfig, Norm, SparseRow, TermFrequency, TransformScratch, Vectorizer, Vocabulary,
@@ -413,8 +415,7 @@ fn fit_classes<T: Send>(
             let fitted: MultinomialNb<f64, usize> =
                 MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
             drop(dataset);
-            // One class: its counts and log-probabilities, 8 bytes each, and a few headers.
-            let histogram = histograms_of(fitted, 16 * n_features + 64)?
+            let histogram = histograms_of(fitted)?
                 .pop()
                 .ok_or_else(|| Error::Params("the fitted model lost a class".into()))?;
             if histogram.feature_count.len() != n_features
@@ -443,18 +444,11 @@ struct MultinomialNbMirror {
     class_info: HashMap<usize, ClassHistogram>,
 }
 
-/// `expected_bytes` sizes the buffer, which otherwise grows (and copies itself) some twenty
-/// times for a large vocabulary.
-fn histograms_of(
-    nb: MultinomialNb<f64, usize>,
-    expected_bytes: usize,
-) -> Result<Vec<ClassHistogram>> {
-    let bytes = postcard::to_extend(&nb, Vec::with_capacity(expected_bytes))
+/// The classes of a fitted model, by label (see [`collect`]).
+fn histograms_of(nb: MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
+    let mut classes = collect::classes_of(&nb)
         .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
     drop(nb);
-    let mirror: MultinomialNbMirror = postcard::from_bytes(&bytes)
-        .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
-    let mut classes: Vec<(usize, ClassHistogram)> = mirror.class_info.into_iter().collect();
     classes.sort_by_key(|(class, _)| *class);
     if classes
         .iter()
@@ -1044,7 +1038,7 @@ mod tests {
             .fit(&Dataset::new(complement, Array1::from_iter(0..k)))
             .unwrap();
         let ours = model.classes().unwrap();
-        let theirs = histograms_of(reference.clone(), 0).unwrap();
+        let theirs = histograms_of(reference.clone()).unwrap();
         for (a, b) in ours.iter().zip(&theirs) {
             assert_eq!(a.feature_count, b.feature_count);
             assert_eq!(a.feature_log_prob, b.feature_log_prob);
