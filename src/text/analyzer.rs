@@ -304,8 +304,8 @@ pub struct WordCache<V> {
     recorded: Option<Vec<(u128, Option<V>)>>,
 }
 
-/// A word between the two passes of [`Analyzer::resolve_words`]: packed with its hot slot,
-/// or (a long word) already resolved.
+/// A word between the passes of [`Analyzer::resolve_words`]: packed with its hot slot,
+/// or already resolved (a long word, or one the cache held).
 #[derive(Clone, Copy)]
 enum PendingWord<V> {
     Packed(u128, usize),
