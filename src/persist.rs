@@ -258,6 +258,11 @@ impl<'a> Payload<'a> {
         Some(u64::from_le_bytes(bytes.try_into().ok()?))
     }
 
+    /// Takes `n` bytes of padding: whether they were there, and zeros.
+    fn zeros(&mut self, n: u64) -> bool {
+        self.take(n).is_some_and(|pad| pad.iter().all(|&b| b == 0))
+    }
+
     /// The checksum of what was taken since the last call.
     fn checksum(&mut self) -> u32 {
         std::mem::take(&mut self.hasher).finalize()
@@ -362,10 +367,7 @@ fn read_model(
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
     let padding = weights_padding(version, HEADER_LEN + 8 + meta_len);
-    if !payload
-        .take(padding)
-        .is_some_and(|pad| pad.iter().all(|&b| b == 0))
-    {
+    if !payload.zeros(padding) {
         return Err(corrupted("padding after the metadata"));
     }
     let k = meta.labels.len();
@@ -423,10 +425,7 @@ fn read_model(
             }
             let padding = (weights_start as u64 + 4 * cells as u64).next_multiple_of(8)
                 - (weights_start as u64 + 4 * cells as u64);
-            if !payload
-                .take(padding)
-                .is_some_and(|pad| pad.iter().all(|&b| b == 0))
-            {
+            if !payload.zeros(padding) {
                 return Err(corrupted("padding after the weights"));
             }
             let too_long = || corrupted("known words longer than the file");
