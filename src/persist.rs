@@ -137,7 +137,7 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
     let padding = weights_padding(version, HEADER_LEN + 8 + meta.len() as u64);
     let weights_end = HEADER_LEN + 8 + meta.len() as u64 + padding + 4 * weights.len() as u64;
     let known = model.vectorizer().known_words().cells();
-    let known_padding = weights_end.next_multiple_of(8) - weights_end;
+    let known_padding = padding_to(weights_end, 8);
     let payload_len =
         weights_end - HEADER_LEN + known_padding + 8 + 8 * known.len() as u64 + training_len;
 
@@ -284,10 +284,15 @@ fn decode<const N: usize, T>(bytes: &[u8], decode: fn([u8; N]) -> T) -> Vec<T> {
 /// [`WEIGHTS_ALIGN`] in the file (format 5 on), where a mapped file can be read as `f32`.
 fn weights_padding(version: u32, weights_offset: u64) -> u64 {
     if version >= 5 {
-        weights_offset.next_multiple_of(WEIGHTS_ALIGN) - weights_offset
+        padding_to(weights_offset, WEIGHTS_ALIGN)
     } else {
         0
     }
+}
+
+/// Zero bytes from `offset` to the next multiple of `align`.
+fn padding_to(offset: u64, align: u64) -> u64 {
+    offset.next_multiple_of(align) - offset
 }
 
 /// `map` is the mapped file whose bytes `bytes` are, if it is one: the weights are then
@@ -423,8 +428,7 @@ fn read_model(
             if version < 5 {
                 return Ok((weights, Vec::new().into()));
             }
-            let padding = (weights_start as u64 + 4 * cells as u64).next_multiple_of(8)
-                - (weights_start as u64 + 4 * cells as u64);
+            let padding = padding_to(weights_start as u64 + 4 * cells as u64, 8);
             if !payload.zeros(padding) {
                 return Err(corrupted("padding after the weights"));
             }

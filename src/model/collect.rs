@@ -260,44 +260,30 @@ impl ser::Serializer for &mut Collector {
     }
 }
 
-impl ser::SerializeSeq for &mut Collector {
-    type Ok = ();
-    type Error = CollectError;
+/// Sequences, tuples and tuple structs (an array's data and shape): every element goes to the
+/// collector itself.
+macro_rules! forward_elements {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for &mut Collector {
+            type Ok = ();
+            type Error = CollectError;
 
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CollectError> {
-        value.serialize(&mut **self)
-    }
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CollectError> {
+                value.serialize(&mut **self)
+            }
 
-    fn end(self) -> Result<(), CollectError> {
-        Ok(())
-    }
+            fn end(self) -> Result<(), CollectError> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Collector {
-    type Ok = ();
-    type Error = CollectError;
-
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CollectError> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), CollectError> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Collector {
-    type Ok = ();
-    type Error = CollectError;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CollectError> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), CollectError> {
-        Ok(())
-    }
-}
+forward_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeMap for &mut Collector {
     type Ok = ();
