@@ -17,7 +17,7 @@ use crate::table::F32Table;
 use crate::text::{Analyzer, AnalyzerConfig, Language};
 use linfa::prelude::*;
 use linfa_bayes::{MultinomialNb, MultinomialNbParams};
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -299,20 +299,25 @@ fn fit_multinomial(
         documents[class] += 1;
         members[class].push(i);
     }
+    // One dense buffer per thread, left all zeros after each label, rather than fresh pages
+    // (zeroed by the kernel, one fault each) for every label.
     let sums: Vec<SparseRow> = members
         .par_iter()
-        .map(|docs| {
-            let mut sum = vec![0.0; n_features];
-            for &doc in docs {
-                for &(feature, count) in &rows[doc] {
-                    sum[feature as usize] += count;
+        .map_init(
+            || vec![0.0; n_features],
+            |sum, docs| {
+                for &doc in docs {
+                    for &(feature, count) in &rows[doc] {
+                        sum[feature as usize] += count;
+                    }
                 }
-            }
-            (0u32..)
-                .zip(sum)
-                .filter(|&(_, value)| value != 0.0)
-                .collect()
-        })
+                (0u32..)
+                    .zip(sum.iter_mut())
+                    .map(|(feature, value)| (feature, std::mem::take(value)))
+                    .filter(|&(_, value)| value != 0.0)
+                    .collect()
+            },
+        )
         .collect();
     // The rows are summed: free them before the dense per-class arrays are made.
     drop(rows);
@@ -375,13 +380,6 @@ fn fit_classes<T: Send>(
     keep: impl Fn(ClassHistogram) -> T + Sync,
 ) -> Result<Vec<T>> {
     let k = sums.len();
-    let dense = |class: usize| {
-        let mut row = Array1::<f64>::zeros(n_features);
-        for &(feature, value) in &sums[class] {
-            row[feature as usize] = value;
-        }
-        row
-    };
     // Added sparsely, in label order: the same sums, bit for bit, as adding the dense rows
     // (a feature a label lacks adds 0.0, which changes no sum of positive numbers).
     let total = match kind {
@@ -396,35 +394,45 @@ fn fit_classes<T: Send>(
             Some(total)
         }
     };
+    // Each thread fills one dense row per class into the same buffer, which linfa reads
+    // through a view.
     (0..k)
         .into_par_iter()
-        .map(|class| {
-            let sum = match &total {
-                None => dense(class),
-                // The complement: every other label's sums (`t - 0.0` is `t`).
-                Some(total) => {
-                    let mut complement = total.clone();
-                    for &(feature, value) in &sums[class] {
-                        let feature = feature as usize;
-                        complement[feature] = total[feature] - value;
+        .map_init(
+            || Array2::<f64>::zeros((1, n_features)),
+            |row, class| {
+                let mut dense = row.row_mut(0);
+                match &total {
+                    None => {
+                        dense.fill(0.0);
+                        for &(feature, value) in &sums[class] {
+                            dense[feature as usize] = value;
+                        }
                     }
-                    Array1::from_vec(complement)
+                    // The complement: every other label's sums (`t - 0.0` is `t`).
+                    Some(total) => {
+                        dense.assign(&ndarray::ArrayView1::from(total.as_slice()));
+                        for &(feature, value) in &sums[class] {
+                            let feature = feature as usize;
+                            dense[feature] = total[feature] - value;
+                        }
+                    }
                 }
-            };
-            let dataset = Dataset::new(sum.insert_axis(ndarray::Axis(0)), Array1::from_elem(1, 0));
-            let fitted: MultinomialNb<f64, usize> =
-                MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
-            drop(dataset);
-            let histogram = histograms_of(fitted)?
-                .pop()
-                .ok_or_else(|| Error::Params("the fitted model lost a class".into()))?;
-            if histogram.feature_count.len() != n_features
-                || histogram.feature_log_prob.len() != n_features
-            {
-                return Err(Error::Params("the fitted model lost features".into()));
-            }
-            Ok(keep(histogram))
-        })
+                let dataset = linfa::DatasetBase::new(row.view(), Array1::from_elem(1, 0));
+                let fitted: MultinomialNb<f64, usize> =
+                    MultinomialNbParams::new().alpha(alpha).fit(&dataset)?;
+                drop(dataset);
+                let histogram = histograms_of(fitted)?
+                    .pop()
+                    .ok_or_else(|| Error::Params("the fitted model lost a class".into()))?;
+                if histogram.feature_count.len() != n_features
+                    || histogram.feature_log_prob.len() != n_features
+                {
+                    return Err(Error::Params("the fitted model lost features".into()));
+                }
+                Ok(keep(histogram))
+            },
+        )
         .collect()
 }
 
@@ -857,7 +865,6 @@ impl Scorer<'_> {
 mod tests {
     use super::*;
     use linfa_bayes::NaiveBayes;
-    use ndarray::Array2;
 
     /// Scoring adds `f32` weights (see [`scoring_weights`]): probabilities agree with
     /// linfa's `f64` ones to about 1e-8, far below the six decimals `score` prints.

@@ -41,10 +41,23 @@ pub(super) fn classes_of(
     Ok(collector.classes)
 }
 
+/// Where the floats being serialized go: decided once per array rather than by comparing
+/// field names for each of its elements (profiled with them: `serialize_f64` was 4 % of the
+/// training samples).
+#[derive(Clone, Copy, Default, PartialEq)]
+enum Sink {
+    #[default]
+    Other,
+    FeatureCount,
+    FeatureLogProb,
+}
+
 #[derive(Default)]
 struct Collector {
     /// Names of the struct fields being serialized, outermost first.
     path: Vec<&'static str>,
+    /// The array whose elements are being serialized, if any.
+    sink: Sink,
     /// Whether a map key is being serialized.
     in_key: bool,
     key: Option<usize>,
@@ -76,6 +89,14 @@ impl Collector {
             // An array's format version and shape: its length is checked at the end.
             (Some("feature_count" | "feature_log_prob"), Some("v" | "dim")) => {}
             _ => return Err(self.unexpected("an integer")),
+        }
+        Ok(())
+    }
+
+    fn other_f64(&mut self, value: f64) -> Result<(), CollectError> {
+        match (self.field(), self.path.last().copied()) {
+            (Some("prior"), Some("prior")) => self.prior = Some(value),
+            _ => return Err(self.unexpected("a float")),
         }
         Ok(())
     }
@@ -117,11 +138,10 @@ impl ser::Serializer for &mut Collector {
     type SerializeStructVariant = ser::Impossible<(), CollectError>;
 
     fn serialize_f64(self, value: f64) -> Result<(), CollectError> {
-        match (self.field(), self.path.last().copied()) {
-            (Some("prior"), Some("prior")) => self.prior = Some(value),
-            (Some("feature_count"), Some("data")) => self.feature_count.push(value),
-            (Some("feature_log_prob"), Some("data")) => self.feature_log_prob.push(value),
-            _ => return Err(self.unexpected("a float")),
+        match self.sink {
+            Sink::FeatureCount => self.feature_count.push(value),
+            Sink::FeatureLogProb => self.feature_log_prob.push(value),
+            Sink::Other => self.other_f64(value)?,
         }
         Ok(())
     }
@@ -316,7 +336,14 @@ impl ser::SerializeStruct for &mut Collector {
         value: &T,
     ) -> Result<(), CollectError> {
         self.path.push(key);
+        let outer = self.sink;
+        self.sink = match (self.field(), key) {
+            (Some("feature_count"), "data") => Sink::FeatureCount,
+            (Some("feature_log_prob"), "data") => Sink::FeatureLogProb,
+            _ => Sink::Other,
+        };
         let result = value.serialize(&mut **self);
+        self.sink = outer;
         self.path.pop();
         result
     }
