@@ -44,7 +44,7 @@ pub(super) fn classes_of(
 /// Where the floats being serialized go: decided once per array rather than by comparing
 /// field names for each of its elements (profiled with them: `serialize_f64` was 4 % of the
 /// training samples).
-#[derive(Clone, Copy, Default, PartialEq)]
+#[derive(Clone, Copy, Default)]
 enum Sink {
     #[default]
     Other,
