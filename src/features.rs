@@ -555,10 +555,21 @@ impl WordTable {
     }
 
     fn find(&self, word: &str) -> Option<u32> {
-        self.index
-            .find(hash_word(word), |&id| self.word(id) == word)
-            .copied()
+        find_in(&self.text, &self.ends, &self.index, hash_word(word), word)
     }
+}
+
+/// The id of `word` (whose hash is `hash`) in the table made of `text`, `ends` and `index`.
+fn find_in(
+    text: &str,
+    ends: &[usize],
+    index: &hashbrown::HashTable<u32>,
+    hash: u64,
+    word: &str,
+) -> Option<u32> {
+    index
+        .find(hash, |&id| word_in(text, ends, id) == word)
+        .copied()
 }
 
 fn word_in<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
@@ -575,7 +586,7 @@ fn intern(
     term: &str,
 ) -> u32 {
     let hash = hash_word(term);
-    if let Some(&id) = index.find(hash, |&id| word_in(text, ends, id) == term) {
+    if let Some(id) = find_in(text, ends, index, hash, term) {
         return id;
     }
     text.push_str(term);
