@@ -87,6 +87,28 @@ fn classify_json_reads_stdin_and_probabilities_sum_to_one() {
         assert_eq!(probabilities.len(), 4);
         let total: f64 = probabilities.values().map(|p| p.as_f64().unwrap()).sum();
         assert!((total - 1.0).abs() < 1e-9);
+        assert!(value["known_features"].as_u64().unwrap() > 5, "{value}");
+    }
+}
+
+#[test]
+fn classify_flags_an_article_without_a_known_word() {
+    for args in [vec!["classify"], vec!["classify", "--json"]] {
+        let output = artclass()
+            .args(&args)
+            .write_stdin("zxqv wqyjk plorf")
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.starts_with('-') || stdout.contains("\"known_features\":0"),
+            "{stdout}"
+        );
+        assert_eq!(
+            String::from_utf8(output.stderr).unwrap(),
+            "artclass: -: no word the model knows; the label comes from the priors alone\n"
+        );
     }
 }
 
@@ -282,7 +304,14 @@ fn score_keeps_columns_and_order_and_adds_probabilities() {
         .stderr(predicate::str::is_match("^artclass: scored 3 rows \\(0 rejected, 0 without a known word\\) in [0-9.]+ s: [0-9.]+ MB/s, [0-9]+ rows/s\n$").unwrap());
     let mut reader = csv::Reader::from_path(&out).unwrap();
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let mut expected = vec!["id", "text", "source", "predicted", "confidence"];
+    let mut expected = vec![
+        "id",
+        "text",
+        "source",
+        "predicted",
+        "confidence",
+        "known_features",
+    ];
     let probs: Vec<String> = LABELS.iter().map(|l| format!("prob_{l}")).collect();
     expected.extend(probs.iter().map(String::as_str));
     assert_eq!(header, expected);
@@ -295,10 +324,12 @@ fn score_keeps_columns_and_order_and_adds_probabilities() {
         ("customer_relation", "coworking")
     );
     for row in &rows {
-        let p: Vec<f64> = (5..9).map(|i| row[i].parse().unwrap()).collect();
+        let p: Vec<f64> = (6..10).map(|i| row[i].parse().unwrap()).collect();
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-5);
         let confidence: f64 = row[4].parse().unwrap();
         assert_eq!(confidence, p.iter().copied().fold(0.0, f64::max));
+        let known: usize = row[5].parse().unwrap();
+        assert!(known > 5, "{row:?}");
     }
 }
 

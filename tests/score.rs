@@ -190,9 +190,14 @@ fn empty_and_very_long_texts_are_scored() {
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[1][1].len(), long.len());
     assert_eq!(rows[1][2], "coworking");
-    // Empty texts get the priors: a valid distribution, flagged in the summary above.
-    let p: f64 = rows[0][4..].iter().map(|v| v.parse::<f64>().unwrap()).sum();
-    assert!((p - 1.0).abs() < 1e-5);
+    // Empty texts get the priors, a valid distribution, flagged in their row by a count of
+    // 0 known features as well as in the summary above.
+    for row in [&rows[0], &rows[2]] {
+        assert_eq!(row[4], "0", "{row:?}");
+        let p: f64 = row[5..].iter().map(|v| v.parse::<f64>().unwrap()).sum();
+        assert!((p - 1.0).abs() < 1e-5);
+    }
+    assert!(rows[1][4].parse::<usize>().unwrap() > 5);
 }
 
 /// A big input, so the run is still going when it is interrupted.
@@ -293,7 +298,7 @@ fn output_to_a_pipe_is_written_into_it_not_replaced() {
     );
     let received = String::from_utf8(reader.join().unwrap()).unwrap();
     assert!(
-        received.starts_with("id,text,predicted,confidence,prob_"),
+        received.starts_with("id,text,predicted,confidence,known_features,prob_"),
         "{received}"
     );
     assert_eq!(received.lines().count(), 3, "{received}");

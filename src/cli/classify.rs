@@ -13,7 +13,8 @@ pub struct Args {
     /// Show only the K most probable labels [default: all labels]
     #[arg(long, value_name = "K")]
     top: Option<usize>,
-    /// Print one JSON object per article: {"file", "label", "probabilities"}
+    /// Print one JSON object per article: {"file", "label", "probabilities", "known_features"}
+    /// (distinct words and word pairs of the model found; 0: the label is the priors' alone)
     #[arg(long)]
     json: bool,
     /// Article files, each holding one article; `-` or none reads one article from stdin
@@ -44,8 +45,15 @@ pub fn run(args: Args) -> Result<()> {
             )
             .collect();
         for (file, prediction) in batch.iter().zip(predictions) {
-            let line = render(&model, &file.to_string_lossy(), &prediction?, &args);
-            print(&mut out, &line)?;
+            let (file, prediction) = (file.to_string_lossy(), prediction?);
+            print(&mut out, &render(&model, &file, &prediction, &args))?;
+            if prediction.known_features == 0 {
+                // Said where a reader of either output format sees it, not only in the JSON.
+                out.flush().map_err(stdout_error)?;
+                eprintln!(
+                    "artclass: {file}: no word the model knows; the label comes from the priors alone"
+                );
+            }
         }
     }
     out.flush().map_err(stdout_error)
@@ -69,6 +77,7 @@ fn render(model: &Classifier, file: &str, prediction: &Prediction, args: &Args) 
             "file": file,
             "label": ranked[0].0,
             "probabilities": probabilities,
+            "known_features": prediction.known_features,
         });
         format!("{object}\n")
     } else {

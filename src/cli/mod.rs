@@ -35,6 +35,11 @@ enum Command {
     /// Classify articles, one per file (or one from stdin)
     Classify(classify::Args),
     /// Add predictions and probabilities to every row of a CSV file
+    ///
+    /// Appends `predicted`, `confidence`, `known_features` and one `prob_<label>` column per
+    /// label. `known_features` counts the distinct words and word pairs of the model found in
+    /// the text: 0 flags a row scored from the labels' priors alone (an empty text, or no word
+    /// the model knows).
     Score(score::Args),
     /// Measure a model on labelled articles
     Eval(eval::Args),

@@ -358,6 +358,7 @@ impl Job<'_> {
         let mut fields: Vec<Vec<u8>> = self.columns.headers().iter().map(<[u8]>::to_vec).collect();
         fields.push(b"predicted".to_vec());
         fields.push(b"confidence".to_vec());
+        fields.push(b"known_features".to_vec());
         fields.extend(
             self.model
                 .labels()
@@ -498,7 +499,11 @@ impl Job<'_> {
             writer
                 .write_field(self.model.labels()[best].as_bytes())
                 .map_err(csv_error)?;
-            for p in std::iter::once(confidence).chain(prediction.probabilities.iter().copied()) {
+            format_probability(confidence, &mut cell);
+            writer.write_field(&cell).map_err(csv_error)?;
+            format_count(prediction.known_features, &mut cell);
+            writer.write_field(&cell).map_err(csv_error)?;
+            for &p in &prediction.probabilities {
                 format_probability(p, &mut cell);
                 writer.write_field(&cell).map_err(csv_error)?;
             }
@@ -510,6 +515,20 @@ impl Job<'_> {
             .map_err(|e| Error::Params(format!("formatting CSV output: {e}")))?;
         Ok(part)
     }
+}
+
+/// Writes a count in decimal, without the general formatter (one per output row).
+fn format_count(count: usize, out: &mut Vec<u8>) {
+    out.clear();
+    let mut rest = count;
+    loop {
+        out.push(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.reverse();
 }
 
 /// Writes a probability with six decimals (`0.123457`), as `{:.6}` would but without the
@@ -620,7 +639,16 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::format_probability;
+    use super::{format_count, format_probability};
+
+    #[test]
+    fn counts_are_plain_decimals() {
+        let mut out = b"stale".to_vec();
+        for n in [0, 7, 10, 305_095, usize::MAX] {
+            format_count(n, &mut out);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
+        }
+    }
 
     #[test]
     fn probabilities_have_six_decimals() {
