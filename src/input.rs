@@ -146,11 +146,30 @@ impl Columns {
         &self.name
     }
 
-    /// Index of the column called `column`, or an error listing the columns there are.
+    /// Index of the column called `column`, or an error listing the columns there are, or
+    /// naming the positions of a name the header holds more than once (which one was meant
+    /// is not for artclass to guess).
     pub fn column(&self, column: &str) -> Result<usize> {
-        self.headers
+        let positions: Vec<usize> = self
+            .headers
             .iter()
-            .position(|h| h == column.as_bytes())
+            .enumerate()
+            .filter(|(_, h)| *h == column.as_bytes())
+            .map(|(i, _)| i + 1)
+            .collect();
+        if positions.len() > 1 {
+            let positions: Vec<String> = positions.iter().map(usize::to_string).collect();
+            return Err(Error::input(
+                &self.name,
+                format!(
+                    "the header names column '{column}' more than once (columns {})",
+                    positions.join(", ")
+                ),
+            ));
+        }
+        positions
+            .first()
+            .map(|&position| position - 1)
             .ok_or_else(|| {
                 let names: Vec<String> = self
                     .headers

@@ -616,6 +616,37 @@ fn csv_without_the_named_column_lists_the_columns() {
 }
 
 #[test]
+fn a_column_named_twice_is_refused_naming_its_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "in.csv",
+        "text,label,text\nbureaux,coworking,formation\n",
+    );
+    let needles = ["in.csv", "column 'text' more than once (columns 1, 3)"];
+    fails_with(
+        &["score", "--input", "in.csv", "--output", "o.csv"],
+        dir.path(),
+        &needles,
+    );
+    fails_with(
+        &["train", "--input", "in.csv", "--output", "m"],
+        dir.path(),
+        &needles,
+    );
+    fails_with(&["eval", "--input", "in.csv"], dir.path(), &needles);
+    // Naming the other, single column is fine.
+    write(
+        dir.path(),
+        "two.csv",
+        "text,body,body\nUn espace de coworking,x,y\n",
+    );
+    succeeds(artclass().current_dir(dir.path()).args([
+        "score", "--quiet", "--input", "two.csv", "--output", "o.csv",
+    ]));
+}
+
+#[test]
 fn ragged_rows_name_their_line() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -113,8 +113,9 @@ pub fn run(args: Args) -> Result<()> {
     if !args.quiet {
         let seconds = started.elapsed().as_secs_f64();
         eprintln!(
-            "artclass: scored {} rows ({} rejected, {} without a known word) in {:.2} s: {:.1} MB/s, {:.0} rows/s",
+            "artclass: scored {} row{} ({} rejected, {} without a known word) in {:.2} s: {:.1} MB/s, {:.0} rows/s",
             stats.rows,
+            if stats.rows == 1 { "" } else { "s" },
             stats.rejected,
             stats.no_known_word,
             seconds,
