@@ -84,7 +84,9 @@ pub fn run(args: Args) -> Result<()> {
         None => {
             // The model first: a bad --model fails before a large input is read.
             let model = args.model.load()?;
-            let evaluation = evaluate_model(&model, &read()?)?;
+            let data = read()?;
+            let evaluation = evaluate_model(&model, &data)?;
+            warn_unknown_labels(&model, &data, &args.input);
             write_plot(
                 &args,
                 &evaluation,
@@ -136,6 +138,31 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
         })
         .collect::<Result<_>>()?;
     Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))
+}
+
+/// Says which true labels the model cannot predict: a test set labelled `Sport` for a model
+/// trained on `sport` would otherwise only show as a low score.
+fn warn_unknown_labels(model: &Classifier, data: &input::LabeledTexts, input: &str) {
+    let mut unknown: std::collections::BTreeMap<&str, usize> = Default::default();
+    for label in data
+        .labels
+        .iter()
+        .filter(|l| model.label_index(l).is_none())
+    {
+        *unknown.entry(label.as_str()).or_default() += 1;
+    }
+    if unknown.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = unknown
+        .iter()
+        .map(|(label, &n)| format!("{label} ({n} document{})", if n == 1 { "" } else { "s" }))
+        .collect();
+    eprintln!(
+        "artclass: {}: labels the model does not have, counted as errors: {}",
+        input::display_name(input),
+        listed.join(", ")
+    );
 }
 
 fn write_plot(args: &Args, evaluation: &Evaluation, title: &str) -> Result<()> {
