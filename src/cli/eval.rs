@@ -86,7 +86,7 @@ pub fn run(args: Args) -> Result<()> {
             let model = args.model.load()?;
             let data = read()?;
             let evaluation = evaluate_model(&model, &data)?;
-            warn_unknown_labels(&model, &data, &args.input);
+            warn_unknown_labels(&model, &evaluation, &args.input);
             write_plot(
                 &args,
                 &evaluation,
@@ -140,29 +140,28 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
     Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))
 }
 
-/// Says which true labels the model cannot predict: a test set labelled `Sport` for a model
-/// trained on `sport` would otherwise only show as a low score.
-fn warn_unknown_labels(model: &Classifier, data: &input::LabeledTexts, input: &str) {
-    let mut unknown: std::collections::BTreeMap<&str, usize> = Default::default();
-    for label in data
+/// Says which true labels the model cannot predict (the evaluation lists them after the
+/// model's own): a test set labelled `Sport` for a model trained on `sport` would otherwise
+/// only show as a low score.
+fn warn_unknown_labels(model: &Classifier, evaluation: &Evaluation, input: &str) {
+    let listed: Vec<String> = evaluation
         .labels
         .iter()
-        .filter(|l| model.label_index(l).is_none())
-    {
-        *unknown.entry(label.as_str()).or_default() += 1;
-    }
-    if unknown.is_empty() {
-        return;
-    }
-    let listed: Vec<String> = unknown
-        .iter()
-        .map(|(label, &n)| format!("{label} ({n} document{})", if n == 1 { "" } else { "s" }))
+        .zip(&evaluation.confusion)
+        .skip(model.labels().len())
+        .map(|(label, row)| {
+            let documents: usize = row.iter().sum();
+            let s = if documents == 1 { "" } else { "s" };
+            format!("{label} ({documents} document{s})")
+        })
         .collect();
-    eprintln!(
-        "artclass: {}: labels the model does not have, counted as errors: {}",
-        input::display_name(input),
-        listed.join(", ")
-    );
+    if !listed.is_empty() {
+        eprintln!(
+            "artclass: {}: labels the model does not have, counted as errors: {}",
+            input::display_name(input),
+            listed.join(", ")
+        );
+    }
 }
 
 fn write_plot(args: &Args, evaluation: &Evaluation, title: &str) -> Result<()> {

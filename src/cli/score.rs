@@ -466,6 +466,7 @@ impl Job<'_> {
                 rows.iter().map(|r| r.as_slice().len() + 256).sum(),
             ));
         let mut cell = Vec::with_capacity(8);
+        let mut counts = itoa::Buffer::new();
         let csv_error = |e: csv::Error| Error::Params(format!("formatting CSV output: {e}"));
         for row in rows {
             let line = artclass::input::line_of(row);
@@ -502,8 +503,9 @@ impl Job<'_> {
                 .map_err(csv_error)?;
             format_probability(confidence, &mut cell);
             writer.write_field(&cell).map_err(csv_error)?;
-            format_count(prediction.known_features, &mut cell);
-            writer.write_field(&cell).map_err(csv_error)?;
+            writer
+                .write_field(counts.format(prediction.known_features))
+                .map_err(csv_error)?;
             for &p in &prediction.probabilities {
                 format_probability(p, &mut cell);
                 writer.write_field(&cell).map_err(csv_error)?;
@@ -516,20 +518,6 @@ impl Job<'_> {
             .map_err(|e| Error::Params(format!("formatting CSV output: {e}")))?;
         Ok(part)
     }
-}
-
-/// Writes a count in decimal, without the general formatter (one per output row).
-fn format_count(count: usize, out: &mut Vec<u8>) {
-    out.clear();
-    let mut rest = count;
-    loop {
-        out.push(b'0' + (rest % 10) as u8);
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.reverse();
 }
 
 /// Writes a probability with six decimals (`0.123457`), as `{:.6}` would but without the
@@ -640,16 +628,7 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_count, format_probability};
-
-    #[test]
-    fn counts_are_plain_decimals() {
-        let mut out = b"stale".to_vec();
-        for n in [0, 7, 10, 305_095, usize::MAX] {
-            format_count(n, &mut out);
-            assert_eq!(std::str::from_utf8(&out).unwrap(), n.to_string());
-        }
-    }
+    use super::format_probability;
 
     #[test]
     fn probabilities_have_six_decimals() {
