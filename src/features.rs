@@ -279,8 +279,14 @@ impl Vocabulary {
         candidates.reserve(words.len());
         for window in words.windows(order) {
             if window.iter().all(|&w| w != NO_WORD) {
-                let mut key = [NO_WORD; MAX_NGRAMS];
-                key[..order].copy_from_slice(window);
+                // Element by element: `copy_from_slice` of a run-time length compiled to a
+                // call to `memcpy` for every n-gram (seen in the profile). `order` is 2 or 3
+                // (checked with the settings), so the last arm is never taken.
+                let key = match *window {
+                    [a, b] => [a, b, NO_WORD],
+                    [a, b, c] => [a, b, c],
+                    _ => continue,
+                };
                 let hash = ngram_hash(&key);
                 crate::prefetch(self.filter_word(hash).0);
                 candidates.push((key, hash));
