@@ -312,6 +312,36 @@ impl Vocabulary {
         }
     }
 
+    /// The raw counts of a text's features, into `row` (cleared first), by feature id: its
+    /// words, given as word ids ([`NO_WORD`] for a word outside the vocabulary, which breaks
+    /// n-grams), and its n-grams of order 2 to `ngrams`. Training and scoring both count
+    /// with this, so a text gets the same vector in both.
+    pub fn count_into(
+        &self,
+        words: &[u32],
+        ngrams: usize,
+        scratch: &mut CountScratch,
+        row: &mut SparseRow,
+    ) {
+        let CountScratch { candidates, ids } = scratch;
+        ids.clear();
+        ids.reserve(words.len());
+        for &word in words {
+            if word != NO_WORD {
+                ids.push(word);
+            }
+        }
+        for order in 2..=ngrams {
+            self.ngram_ids(words, order, candidates, ids);
+        }
+        ids.sort_unstable();
+        row.clear();
+        row.extend(
+            ids.chunk_by(|a, b| a == b)
+                .map(|run| (run[0], run.len() as f64)),
+        );
+    }
+
     /// The feature id of a term (`"client"`, or an n-gram `"servic client"`).
     pub fn get(&self, term: &str) -> Option<u32> {
         if !term.contains(' ') {
@@ -352,14 +382,20 @@ pub struct Vectorizer {
     known: KnownWords,
 }
 
+/// Scratch space for [`Vocabulary::count_into`], kept to reuse its allocations.
+#[derive(Default)]
+pub struct CountScratch {
+    candidates: Vec<(NgramKey, u64)>,
+    ids: Vec<u32>,
+}
+
 /// Per-thread scratch space for [`Vectorizer::transform`].
 #[derive(Default)]
 pub struct TransformScratch {
     cache: WordCache<u32>,
     /// The text's words as word ids, [`NO_WORD`] for those outside the vocabulary.
     words: Vec<u32>,
-    candidates: Vec<(NgramKey, u64)>,
-    ids: Vec<u32>,
+    counting: CountScratch,
 }
 
 impl Vectorizer {
@@ -462,53 +498,19 @@ impl Vectorizer {
         let TransformScratch {
             cache,
             words,
-            candidates,
-            ids,
+            counting,
         } = scratch;
         let vocabulary = &self.vocabulary;
         words.clear();
-        let known = &self.known;
         self.analyzer.resolve_words(
             text,
             cache,
-            known,
+            &self.known,
             |term| vocabulary.word_id(term).unwrap_or(NO_WORD),
             words,
         );
-        ids.clear();
-        ids.reserve(words.len());
-        for &word in words.iter() {
-            if word != NO_WORD {
-                ids.push(word);
-            }
-        }
-        for order in 2..=self.config.ngrams {
-            vocabulary.ngram_ids(words, order, candidates, ids);
-        }
-        count_sorted_into(ids, row);
+        vocabulary.count_into(words, self.config.ngrams, counting, row);
     }
-}
-
-/// Sorts ids and run-length encodes them into a new [`SparseRow`] of exactly the right size:
-/// training keeps every row, so no room is left over as a doubling vector would.
-fn count_sorted(ids: &mut [u32]) -> SparseRow {
-    ids.sort_unstable();
-    let mut row = SparseRow::with_capacity(runs(ids).count());
-    row.extend(runs(ids));
-    row
-}
-
-/// [`count_sorted`] into `row` (cleared first), reusing its allocation: scoring, row after row.
-fn count_sorted_into(ids: &mut [u32], row: &mut SparseRow) {
-    ids.sort_unstable();
-    row.clear();
-    row.extend(runs(ids));
-}
-
-/// Each distinct id of sorted `ids`, with how many times it occurs.
-fn runs(ids: &[u32]) -> impl Iterator<Item = (u32, f64)> + '_ {
-    ids.chunk_by(|a, b| a == b)
-        .map(|run| (run[0], run.len() as f64))
 }
 
 /// Fewest documents per parallel work unit. Units are otherwise a quarter of each thread's
@@ -705,8 +707,10 @@ fn frequent_grams<K: Ord + Copy + Send + Sync>(
 /// What [`fit_transform`] learns from the training texts.
 pub struct Extraction {
     pub vocabulary: Vocabulary,
-    /// Raw counts of each text, in input order.
-    pub rows: Vec<SparseRow>,
+    /// Each text's words as word ids ([`NO_WORD`] for a pruned word), in input order: its
+    /// raw counts are [`Vocabulary::count_into`] of them, made when needed rather than kept
+    /// (the estimator adds them up label by label).
+    pub docs: Vec<Vec<u32>>,
     /// Number of texts each feature occurs in.
     pub document_frequency: Vec<u32>,
     /// Every short raw word of the texts with its word id, [`NO_WORD`] or [`DROPPED`]: for
@@ -714,16 +718,16 @@ pub struct Extraction {
     pub known_words: KnownWords,
 }
 
-/// Builds the vocabulary of `texts` and their count vectors, on the current rayon pool.
+/// Builds the vocabulary of `texts` and their words as word ids, on the current rayon pool.
 ///
 /// 1. Chunks of texts are analysed in parallel, each into its own word table.
 /// 2. The word tables are merged serially in input order (they are small: distinct words),
 ///    words are counted per document, pruned and sorted: final word ids.
-/// 3. N-grams are built from final word ids, and counted per document, in parallel; their
-///    document frequencies come from one parallel sort of every document's distinct n-grams.
+/// 3. N-grams are built from final word ids; their document frequencies come from one
+///    parallel sort of every document's distinct n-grams.
 ///
-/// Every step's result is sorted or in input order, so the vocabulary and the vectors are the
-/// same whatever the number of threads. No step hashes n-grams into a growing table, which
+/// Every step's result is sorted or in input order, so the vocabulary and the word ids are
+/// the same whatever the number of threads. No step hashes n-grams into a growing table, which
 /// profiling showed to be most of the cost (and the serial merge of such tables).
 pub fn fit_transform(
     analyzer: &Analyzer,
@@ -885,23 +889,9 @@ pub fn fit_transform(
     )
     .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
-    let rows: Vec<SparseRow> = docs
-        .into_par_iter()
-        .map_init(
-            || (Vec::new(), Vec::new()),
-            |(candidates, ids), doc| {
-                ids.clear();
-                ids.extend(doc.iter().copied().filter(|&w| w != NO_WORD));
-                for order in 2..=config.ngrams {
-                    vocabulary.ngram_ids(&doc, order, candidates, ids);
-                }
-                count_sorted(ids)
-            },
-        )
-        .collect();
     Ok(Extraction {
         vocabulary,
-        rows,
+        docs,
         document_frequency,
         known_words,
     })
@@ -976,7 +966,7 @@ mod tests {
         let four = run(4);
         assert_eq!(one.vocabulary.words(), four.vocabulary.words());
         assert_eq!(one.vocabulary.ngrams(), four.vocabulary.ngrams());
-        assert_eq!(one.rows, four.rows);
+        assert_eq!(one.docs, four.docs);
         assert_eq!(one.document_frequency, four.document_frequency);
         assert!(!one.known_words.is_empty());
         assert_eq!(one.known_words.cells(), four.known_words.cells());
@@ -986,6 +976,28 @@ mod tests {
         // Words seen once are pruned by min_df = 2.
         assert!(vocab1.get("mot3").is_some());
         assert_eq!(vocab1.get("numero 17"), None);
+    }
+
+    #[test]
+    fn counts_words_and_ngrams_that_no_unknown_word_breaks() {
+        let words = ["alpha", "beta", "gamma"].map(String::from).to_vec();
+        // Ids 3, 4, 5: `alpha beta gamma`, `alpha beta`, `beta gamma` (keys sort that way).
+        let ngrams = vec![[0, 1, 2], [0, 1, NO_WORD], [1, 2, NO_WORD]];
+        let vocabulary = Vocabulary::new(words, ngrams).unwrap();
+        let (mut scratch, mut row) = (CountScratch::default(), SparseRow::new());
+        // alpha beta gamma <unknown> alpha beta alpha
+        let text = [0, 1, 2, NO_WORD, 0, 1, 0];
+        vocabulary.count_into(&text, 2, &mut scratch, &mut row);
+        assert_eq!(row, [(0, 3.0), (1, 2.0), (2, 1.0), (4, 2.0), (5, 1.0)]);
+        vocabulary.count_into(&text, 3, &mut scratch, &mut row);
+        assert_eq!(
+            row,
+            [(0, 3.0), (1, 2.0), (2, 1.0), (3, 1.0), (4, 2.0), (5, 1.0)]
+        );
+        vocabulary.count_into(&text, 1, &mut scratch, &mut row);
+        assert_eq!(row, [(0, 3.0), (1, 2.0), (2, 1.0)]);
+        vocabulary.count_into(&[], 2, &mut scratch, &mut row);
+        assert!(row.is_empty());
     }
 
     #[test]
@@ -1040,10 +1052,15 @@ mod tests {
                 .unwrap()
                 .with_known_words(extraction.known_words);
             let mut scratch = TransformScratch::default();
-            for (text, row) in texts.iter().zip(&extraction.rows) {
+            let (mut counting, mut trained) = (CountScratch::default(), SparseRow::new());
+            for (text, doc) in texts.iter().zip(&extraction.docs) {
+                vectorizer
+                    .vocabulary()
+                    .count_into(doc, ngrams, &mut counting, &mut trained);
+                assert!(!trained.is_empty());
                 assert_eq!(
-                    &vectorizer.counts(text, &mut scratch),
-                    row,
+                    vectorizer.counts(text, &mut scratch),
+                    trained,
                     "ngrams {ngrams}: {text}"
                 );
             }
