@@ -109,6 +109,23 @@ pub struct Vocabulary {
     ngram_filter: Vec<u64>,
 }
 
+/// The key of the n-gram of the 2 or 3 word ids in `window`; `None` when one of them is
+/// [`NO_WORD`] (a word outside the vocabulary breaks n-grams).
+///
+/// Built element by element: `copy_from_slice` of a run-time length compiled to a call to
+/// `memcpy` for every n-gram (seen in the profiles of scoring and training).
+#[inline]
+fn ngram_key(window: &[u32]) -> Option<NgramKey> {
+    if window.contains(&NO_WORD) {
+        return None;
+    }
+    match *window {
+        [a, b] => Some([a, b, NO_WORD]),
+        [a, b, c] => Some([a, b, c]),
+        _ => None,
+    }
+}
+
 /// A well-mixed 64-bit hash of an n-gram key: its top bits pick the table slot, its low bits
 /// the filter bit.
 fn ngram_hash(key: &NgramKey) -> u64 {
@@ -278,15 +295,7 @@ impl Vocabulary {
         candidates.clear();
         candidates.reserve(words.len());
         for window in words.windows(order) {
-            if window.iter().all(|&w| w != NO_WORD) {
-                // Element by element: `copy_from_slice` of a run-time length compiled to a
-                // call to `memcpy` for every n-gram (seen in the profile). `order` is 2 or 3
-                // (checked with the settings), so the last arm is never taken.
-                let key = match *window {
-                    [a, b] => [a, b, NO_WORD],
-                    [a, b, c] => [a, b, c],
-                    _ => continue,
-                };
+            if let Some(key) = ngram_key(window) {
                 let hash = ngram_hash(&key);
                 crate::prefetch(self.filter_word(hash).0);
                 candidates.push((key, hash));
@@ -680,9 +689,7 @@ fn frequent_grams<K: Ord + Copy + Send + Sync>(
             let mut grams = Vec::with_capacity(doc.len() * (ngrams - 1));
             for order in 2..=ngrams {
                 for window in doc.windows(order) {
-                    if window.iter().all(|&w| w != NO_WORD) {
-                        let mut key = [NO_WORD; MAX_NGRAMS];
-                        key[..order].copy_from_slice(window);
+                    if let Some(key) = ngram_key(window) {
                         grams.push(pack(key));
                     }
                 }
