@@ -8,7 +8,7 @@
 
 use super::{ModelArg, parse_delimiter, stdout_error};
 use artclass::input::{Columns, CsvInput, CsvRecords};
-use artclass::persist::AtomicFile;
+use artclass::persist::{self, AtomicFile};
 use artclass::{Classifier, Error, Result, Scorer};
 use rayon::prelude::*;
 use std::io::{self, IsTerminal, Write};
@@ -169,15 +169,25 @@ struct Sink {
     /// A device or a pipe (`--output /dev/null`) has nothing to sync.
     regular: bool,
     unsynced: u64,
+    /// Written since its writing out was last started.
+    unflushed: u64,
 }
 
 impl Sink {
     fn put(&mut self, buffer: &[u8]) -> io::Result<()> {
         self.handle.write_all(buffer)?;
+        if !self.regular {
+            return Ok(());
+        }
         self.unsynced += buffer.len() as u64;
-        if self.regular && self.unsynced >= SYNC_EVERY {
+        self.unflushed += buffer.len() as u64;
+        if self.unsynced >= SYNC_EVERY {
             self.handle.sync_data()?;
             self.unsynced = 0;
+            self.unflushed = 0;
+        } else if self.unflushed >= persist::WRITEBACK_EVERY {
+            persist::start_writeback(&self.handle);
+            self.unflushed = 0;
         }
         Ok(())
     }
@@ -194,6 +204,7 @@ impl SyncingWriter {
             handle,
             regular,
             unsynced: 0,
+            unflushed: 0,
         };
         let mode = if threaded {
             let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(4);
