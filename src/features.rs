@@ -522,9 +522,8 @@ impl Vectorizer {
     }
 }
 
-/// Fewest documents per parallel work unit. Units are otherwise a quarter of each thread's
-/// share, for load balance.
-const MIN_CHUNK_DOCS: usize = 256;
+/// Fewest documents per parallel work unit (see [`chunk_len`]).
+pub const MIN_CHUNK_DOCS: usize = 256;
 
 /// A document's words in order, as word ids.
 type WordSequence = Vec<u32>;
@@ -613,7 +612,11 @@ fn intern(
     id
 }
 
-fn analyze_chunk(analyzer: &Analyzer, texts: &[&str], table: &mut WordTable) -> Vec<WordSequence> {
+fn analyze_chunk<T: AsRef<str>>(
+    analyzer: &Analyzer,
+    texts: &[T],
+    table: &mut WordTable,
+) -> Vec<WordSequence> {
     let WordTable {
         text,
         ends,
@@ -626,7 +629,7 @@ fn analyze_chunk(analyzer: &Analyzer, texts: &[&str], table: &mut WordTable) -> 
         .map(|article| {
             sequence.clear();
             analyzer.resolve_words(
-                article,
+                article.as_ref(),
                 cache,
                 &KnownWords::empty(),
                 |term| intern(text, ends, index, term),
@@ -741,38 +744,90 @@ pub fn fit_transform(
     config: &FeatureConfig,
     texts: &[&str],
 ) -> Result<Extraction> {
+    fit_transform_chunks(
+        analyzer,
+        config,
+        texts
+            .chunks(chunk_len(texts.len()))
+            .map(|chunk| Ok(chunk.to_vec())),
+    )
+}
+
+/// Documents per chunk when `documents` texts in memory are cut into chunks for
+/// [`fit_transform_chunks`]: a quarter of each thread's share, for load balance, and at
+/// least [`MIN_CHUNK_DOCS`].
+pub fn chunk_len(documents: usize) -> usize {
+    documents
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(MIN_CHUNK_DOCS)
+}
+
+/// [`fit_transform`] of texts that come in chunks, in input order (rows of a CSV file being
+/// read, say). `chunks` is read on the calling thread while the chunks already read are
+/// analysed on the rayon pool, and each chunk's texts are freed once analysed: reading the
+/// input overlaps the analysis instead of coming before it. How the texts are cut into
+/// chunks changes nothing in the result. The first error of `chunks` stops the reading and
+/// is returned.
+pub fn fit_transform_chunks<T: AsRef<str> + Send>(
+    analyzer: &Analyzer,
+    config: &FeatureConfig,
+    chunks: impl Iterator<Item = Result<Vec<T>>>,
+) -> Result<Extraction> {
     if !(1..=MAX_NGRAMS).contains(&config.ngrams) {
         return Err(Error::Params(format!(
             "--ngrams must be between 1 and {MAX_NGRAMS}, not {}",
             config.ngrams
         )));
     }
-    let chunk_len = texts
-        .len()
-        .div_ceil(4 * rayon::current_num_threads())
-        .max(MIN_CHUNK_DOCS);
     // Which table a chunk used depends on scheduling, so ids are only local until the merge
     // below; every later step sorts, so nothing depends on it.
     let tables: std::sync::Mutex<Vec<(usize, WordTable)>> = std::sync::Mutex::new(Vec::new());
     let next_table = std::sync::atomic::AtomicUsize::new(0);
-    let mut chunk_docs: Vec<(usize, Vec<WordSequence>)> = texts
-        .par_chunks(chunk_len)
-        .map(|chunk| {
-            let lent = tables.lock().map(|mut pool| pool.pop()).unwrap_or(None);
-            let (id, mut table) = lent.unwrap_or_else(|| {
-                let id = next_table.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                (id, WordTable::new())
-            });
-            let docs = analyze_chunk(analyzer, chunk, &mut table);
-            if let Ok(mut pool) = tables.lock() {
-                pool.push((id, table));
+    // (chunk number, table id, the chunk's documents), in the order the chunks were done.
+    let analysed: std::sync::Mutex<Vec<(usize, usize, Vec<WordSequence>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let analyse = |number: usize, chunk: Vec<T>| {
+        let lent = tables.lock().map(|mut pool| pool.pop()).unwrap_or(None);
+        let (id, mut table) = lent.unwrap_or_else(|| {
+            let id = next_table.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (id, WordTable::new())
+        });
+        let docs = analyze_chunk(analyzer, &chunk, &mut table);
+        drop(chunk);
+        if let Ok(mut pool) = tables.lock() {
+            pool.push((id, table));
+        }
+        if let Ok(mut done) = analysed.lock() {
+            done.push((number, id, docs));
+        }
+    };
+    // One thread means one core: the chunks are then analysed as they are read, in turn.
+    let inline = rayon::current_num_threads() == 1;
+    let mut sent = 0;
+    rayon::in_place_scope(|scope| -> Result<()> {
+        let analyse = &analyse;
+        for (number, chunk) in chunks.enumerate() {
+            let chunk = chunk?;
+            sent += 1;
+            if inline {
+                analyse(number, chunk);
+            } else {
+                scope.spawn(move |_| analyse(number, chunk));
             }
-            (id, docs)
-        })
+        }
+        Ok(())
+    })?;
+    let worker_failed = || Error::Params("a worker thread failed".into());
+    let mut analysed = analysed.into_inner().map_err(|_| worker_failed())?;
+    if analysed.len() != sent {
+        return Err(worker_failed());
+    }
+    analysed.sort_unstable_by_key(|&(number, ..)| number);
+    let mut chunk_docs: Vec<(usize, Vec<WordSequence>)> = analysed
+        .into_iter()
+        .map(|(_, table, docs)| (table, docs))
         .collect();
-    let mut tables = tables
-        .into_inner()
-        .map_err(|_| Error::Params("a worker thread failed".into()))?;
+    let mut tables = tables.into_inner().map_err(|_| worker_failed())?;
     tables.sort_by_key(|&(id, _)| id);
     let recorded: Vec<(usize, Vec<RecordedWord>)> = tables
         .iter_mut()
@@ -983,6 +1038,49 @@ mod tests {
         // Words seen once are pruned by min_df = 2.
         assert!(vocab1.get("mot3").is_some());
         assert_eq!(vocab1.get("numero 17"), None);
+    }
+
+    #[test]
+    fn chunks_change_nothing_and_an_error_stops_the_reading() {
+        let texts = sample_texts();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let config = FeatureConfig {
+            ngrams: 3,
+            min_df: 2,
+            ..FeatureConfig::default()
+        };
+        let whole = fit_transform(&analyzer(), &config, &texts).unwrap();
+        for (threads, chunk) in [(1, 1), (2, 7), (4, 100), (2, texts.len())] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let chunked = pool
+                .install(|| {
+                    let chunks = texts.chunks(chunk).map(|c| Ok(c.to_vec()));
+                    fit_transform_chunks(&analyzer(), &config, chunks)
+                })
+                .unwrap();
+            assert_eq!(chunked.vocabulary.words(), whole.vocabulary.words());
+            assert_eq!(chunked.vocabulary.ngrams(), whole.vocabulary.ngrams());
+            assert_eq!(chunked.docs, whole.docs, "chunks of {chunk}");
+            assert_eq!(chunked.document_frequency, whole.document_frequency);
+            assert_eq!(chunked.known_words.cells(), whole.known_words.cells());
+        }
+        let mut read = 0;
+        let chunks = texts.chunks(10).enumerate().map(|(i, c)| {
+            read += 1;
+            if i == 3 {
+                Err(Error::input("feed.csv:42", "broken row"))
+            } else {
+                Ok(c.to_vec())
+            }
+        });
+        let Err(error) = fit_transform_chunks(&analyzer(), &config, chunks) else {
+            panic!("the error was lost");
+        };
+        assert_eq!(error.to_string(), "feed.csv:42: broken row");
+        assert_eq!(read, 4, "the chunks after the error are not read");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! name the file, line and column.
 
 use crate::error::{Error, Result};
+use crate::features::MIN_CHUNK_DOCS;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -235,48 +236,135 @@ pub fn read_labeled(
     label_column: &str,
     delimiter: u8,
 ) -> Result<LabeledTexts> {
-    let out = if path != "-" && Path::new(path).is_dir() {
-        read_label_directories(Path::new(path))?
-    } else {
-        read_labeled_csv(path, text_column, label_column, delimiter)?
-    };
-    if out.texts.is_empty() {
-        return Err(Error::input(display_name(path), "no documents"));
+    let mut out = LabeledTexts::default();
+    for chunk in labeled_chunks(path, text_column, label_column, delimiter)? {
+        let chunk = chunk?;
+        out.texts.extend(chunk.texts);
+        out.labels.extend(chunk.labels);
     }
     Ok(out)
 }
 
-fn read_labeled_csv(
+/// [`read_labeled`] in chunks of at most [`MIN_CHUNK_DOCS`] documents, in input order, for
+/// training while the input is read ([`crate::ValidClassifierParams::fit_chunks`]). A CSV
+/// file (or stdin) is read as the chunks are taken; a directory is read whole first. The
+/// same checks, the same errors; an input without a document is an error.
+pub fn labeled_chunks(
     path: &str,
     text_column: &str,
     label_column: &str,
     delimiter: u8,
-) -> Result<LabeledTexts> {
-    let mut input = CsvInput::open(path, delimiter)?;
-    let text_index = input.column(text_column)?;
-    let label_index = input.column(label_column)?;
-    let mut out = LabeledTexts::default();
-    let mut record = csv::ByteRecord::new();
-    while input.read(&mut record)? {
-        let columns = input.columns();
-        let text = columns.field(&record, text_index)?;
-        let label = columns.field(&record, label_index)?.trim();
-        if text.trim().is_empty() {
-            return Err(Error::input(
-                columns.origin(&record),
-                format!("empty article in column '{text_column}'"),
-            ));
+) -> Result<LabeledChunks> {
+    let source = if path != "-" && Path::new(path).is_dir() {
+        let all = read_label_directories(Path::new(path))?;
+        ChunkSource::Read {
+            texts: all.texts.into_iter(),
+            labels: all.labels.into_iter(),
         }
-        if label.is_empty() {
-            return Err(Error::input(
-                columns.origin(&record),
-                format!("empty label in column '{label_column}'"),
-            ));
+    } else {
+        let input = CsvInput::open(path, delimiter)?;
+        ChunkSource::Csv {
+            text_index: input.column(text_column)?,
+            label_index: input.column(label_column)?,
+            input: Box::new(input),
+            text_column: text_column.to_string(),
+            label_column: label_column.to_string(),
+            record: csv::ByteRecord::new(),
         }
-        out.texts.push(text.to_string());
-        out.labels.push(label.to_string());
+    };
+    Ok(LabeledChunks {
+        source,
+        name: display_name(path),
+        documents: 0,
+        finished: false,
+    })
+}
+
+/// The chunks of [`labeled_chunks`].
+pub struct LabeledChunks {
+    source: ChunkSource,
+    name: String,
+    documents: usize,
+    finished: bool,
+}
+
+enum ChunkSource {
+    Csv {
+        input: Box<CsvInput>,
+        text_index: usize,
+        label_index: usize,
+        text_column: String,
+        label_column: String,
+        record: csv::ByteRecord,
+    },
+    Read {
+        texts: std::vec::IntoIter<String>,
+        labels: std::vec::IntoIter<String>,
+    },
+}
+
+impl LabeledChunks {
+    fn next_chunk(&mut self) -> Result<LabeledTexts> {
+        let mut out = LabeledTexts::default();
+        match &mut self.source {
+            ChunkSource::Csv {
+                input,
+                text_index,
+                label_index,
+                text_column,
+                label_column,
+                record,
+            } => {
+                while out.texts.len() < MIN_CHUNK_DOCS && input.read(record)? {
+                    let columns = input.columns();
+                    let text = columns.field(record, *text_index)?;
+                    let label = columns.field(record, *label_index)?.trim();
+                    if text.trim().is_empty() {
+                        return Err(Error::input(
+                            columns.origin(record),
+                            format!("empty article in column '{text_column}'"),
+                        ));
+                    }
+                    if label.is_empty() {
+                        return Err(Error::input(
+                            columns.origin(record),
+                            format!("empty label in column '{label_column}'"),
+                        ));
+                    }
+                    out.texts.push(text.to_string());
+                    out.labels.push(label.to_string());
+                }
+            }
+            ChunkSource::Read { texts, labels } => {
+                out.texts.extend(texts.by_ref().take(MIN_CHUNK_DOCS));
+                out.labels.extend(labels.by_ref().take(MIN_CHUNK_DOCS));
+            }
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+impl Iterator for LabeledChunks {
+    type Item = Result<LabeledTexts>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let chunk = self.next_chunk();
+        let empty = chunk.as_ref().map_or(true, |c| c.texts.is_empty());
+        self.finished = empty;
+        match chunk {
+            Ok(chunk) if chunk.texts.is_empty() => {
+                (self.documents == 0).then(|| Err(Error::input(self.name.clone(), "no documents")))
+            }
+            Ok(chunk) => {
+                self.documents += chunk.texts.len();
+                Some(Ok(chunk))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
@@ -347,4 +435,81 @@ pub fn read_article(path: &Path) -> Result<String> {
         return Err(Error::input(name, "empty article"));
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks_of(path: &Path) -> Vec<Result<LabeledTexts>> {
+        labeled_chunks(&path.display().to_string(), "text", "label", b',')
+            .unwrap()
+            .collect()
+    }
+
+    #[test]
+    fn csv_rows_come_in_order_in_bounded_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train.csv");
+        let rows = 2 * MIN_CHUNK_DOCS + 3;
+        let mut csv = String::from("label,text\n");
+        for i in 0..rows {
+            csv.push_str(&format!("l{},\"texte {i}\nsur deux lignes\"\n", i % 3));
+        }
+        std::fs::write(&path, csv).unwrap();
+        let chunks: Vec<LabeledTexts> = chunks_of(&path).into_iter().map(Result::unwrap).collect();
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.texts.len()).collect();
+        assert_eq!(sizes, [MIN_CHUNK_DOCS, MIN_CHUNK_DOCS, 3]);
+        let texts: Vec<&String> = chunks.iter().flat_map(|c| &c.texts).collect();
+        assert_eq!(texts.len(), rows);
+        assert_eq!(texts[300], "texte 300\nsur deux lignes");
+        let last: Vec<String> = (2 * MIN_CHUNK_DOCS..rows)
+            .map(|i| format!("l{}", i % 3))
+            .collect();
+        assert_eq!(chunks[2].labels, last);
+    }
+
+    #[test]
+    fn a_bad_row_in_a_later_chunk_is_named_and_ends_the_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train.csv");
+        let mut csv = String::from("label,text\n");
+        for i in 0..MIN_CHUNK_DOCS + 10 {
+            csv.push_str(&format!("a,texte {i}\n"));
+        }
+        csv.push_str(",sans label\nb,encore\n");
+        std::fs::write(&path, csv).unwrap();
+        let chunks = chunks_of(&path);
+        assert_eq!(chunks.len(), 2);
+        assert!(chunks[0].is_ok());
+        let error = chunks[1].as_ref().unwrap_err().to_string();
+        let line = MIN_CHUNK_DOCS + 12;
+        assert!(
+            error.contains(&format!("train.csv:{line}: empty label in column 'label'")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn no_document_is_an_error_and_directories_come_in_chunks_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.csv");
+        std::fs::write(&empty, "label,text\n").unwrap();
+        let chunks = chunks_of(&empty);
+        assert_eq!(chunks.len(), 1);
+        let error = chunks[0].as_ref().unwrap_err().to_string();
+        assert!(error.ends_with("empty.csv: no documents"), "{error}");
+
+        let root = dir.path().join("corpus");
+        for label in ["a", "b"] {
+            std::fs::create_dir_all(root.join(label)).unwrap();
+            for i in 0..MIN_CHUNK_DOCS {
+                std::fs::write(root.join(label).join(format!("{i:03}.txt")), "un texte").unwrap();
+            }
+        }
+        let chunks: Vec<LabeledTexts> = chunks_of(&root).into_iter().map(Result::unwrap).collect();
+        assert_eq!(chunks.len(), 2);
+        assert!(chunks[0].labels.iter().all(|l| l == "a"));
+        assert!(chunks[1].labels.iter().all(|l| l == "b"));
+    }
 }

@@ -158,26 +158,6 @@ impl ValidClassifierParams {
         texts: &[T],
         labels: &[L],
     ) -> Result<Classifier> {
-        self.estimate(self.extract(texts, labels)?)
-    }
-
-    /// [`ValidClassifierParams::fit`], freeing the texts as soon as their features are
-    /// extracted: the naive Bayes fit, the largest step in memory, runs without them.
-    pub fn fit_owned<L: AsRef<str>>(&self, texts: Vec<String>, labels: &[L]) -> Result<Classifier> {
-        let extracted = self.extract(&texts, labels)?;
-        drop(texts);
-        crate::return_free_memory();
-        self.estimate(extracted)
-    }
-
-    /// Labels, targets, vocabulary and count vectors: everything [`ValidClassifierParams::fit`]
-    /// needs from the texts.
-    fn extract<T: AsRef<str> + Sync, L: AsRef<str>>(
-        &self,
-        texts: &[T],
-        labels: &[L],
-    ) -> Result<Extracted> {
-        let params = &self.0;
         if texts.len() != labels.len() {
             return Err(Error::Params(format!(
                 "{} texts but {} labels",
@@ -185,7 +165,58 @@ impl ValidClassifierParams {
                 labels.len()
             )));
         }
-        let mut names: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
+        let chunk_len = features::chunk_len(texts.len());
+        let chunks =
+            texts
+                .chunks(chunk_len)
+                .zip(labels.chunks(chunk_len))
+                .map(|(texts, labels)| {
+                    Ok((
+                        texts.iter().map(AsRef::as_ref).collect::<Vec<&str>>(),
+                        labels.iter().map(|l| l.as_ref().to_string()).collect(),
+                    ))
+                });
+        self.estimate(self.extract(chunks)?)
+    }
+
+    /// [`ValidClassifierParams::fit`] of labelled texts that come in chunks, in input order
+    /// (rows of a CSV file being read): each chunk is analysed while the next is read, and
+    /// its texts are freed once analysed ([`features::fit_transform_chunks`]), so the naive
+    /// Bayes fit, the largest step in memory, runs without them. The first error of `chunks`
+    /// stops the reading and is returned.
+    pub fn fit_chunks<T: AsRef<str> + Send>(
+        &self,
+        chunks: impl Iterator<Item = Result<(Vec<T>, Vec<String>)>>,
+    ) -> Result<Classifier> {
+        let extracted = self.extract(chunks)?;
+        crate::return_free_memory();
+        self.estimate(extracted)
+    }
+
+    /// Labels, targets, vocabulary and the texts' word ids: everything
+    /// [`ValidClassifierParams::fit`] needs from the texts.
+    fn extract<T: AsRef<str> + Send>(
+        &self,
+        chunks: impl Iterator<Item = Result<(Vec<T>, Vec<String>)>>,
+    ) -> Result<Extracted> {
+        let params = &self.0;
+        let analyzer = Analyzer::new(params.analyzer.clone());
+        let mut labels: Vec<String> = Vec::new();
+        let texts = chunks.map(|chunk| {
+            let (texts, chunk_labels) = chunk?;
+            if texts.len() != chunk_labels.len() {
+                return Err(Error::Params(format!(
+                    "{} texts but {} labels",
+                    texts.len(),
+                    chunk_labels.len()
+                )));
+            }
+            labels.extend(chunk_labels);
+            Ok(texts)
+        });
+        let extraction = features::fit_transform_chunks(&analyzer, &params.features, texts)?;
+
+        let mut names = labels.clone();
         names.sort();
         names.dedup();
         if names.len() < 2 {
@@ -197,16 +228,8 @@ impl ValidClassifierParams {
         }
         let targets: Vec<usize> = labels
             .iter()
-            .map(|l| {
-                names
-                    .binary_search_by(|n| n.as_str().cmp(l.as_ref()))
-                    .unwrap_or(0)
-            })
+            .map(|l| names.binary_search(l).unwrap_or(0))
             .collect();
-
-        let analyzer = Analyzer::new(params.analyzer.clone());
-        let text_refs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-        let extraction = features::fit_transform(&analyzer, &params.features, &text_refs)?;
         if extraction.vocabulary.is_empty() {
             return Err(Error::Params(
                 "no term is left to learn from: the texts are empty or only stop words and numbers, \
@@ -216,7 +239,7 @@ impl ValidClassifierParams {
         }
 
         let idf = if params.features.idf {
-            features::inverse_document_frequencies(&extraction.document_frequency, texts.len())
+            features::inverse_document_frequencies(&extraction.document_frequency, labels.len())
         } else {
             Vec::new()
         };

@@ -31,15 +31,22 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let params = args.training.params()?;
-    let data = input::read_labeled(
+    let (mut bytes, mut documents) = (0usize, 0usize);
+    // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
+    let chunks = input::labeled_chunks(
         &args.input,
         &args.text_column,
         &args.label_column,
         args.delimiter,
-    )?;
-    let bytes: usize = data.texts.iter().map(String::len).sum();
-    let documents = data.texts.len();
-    let model = params.fit_owned(data.texts, &data.labels)?;
+    )?
+    .map(|chunk| {
+        chunk.map(|chunk| {
+            bytes += chunk.texts.iter().map(String::len).sum::<usize>();
+            documents += chunk.texts.len();
+            (chunk.texts, chunk.labels)
+        })
+    });
+    let model = params.fit_chunks(chunks)?;
     persist::save(&model, &args.output)?;
     let elapsed = started.elapsed().as_secs_f64();
 
