@@ -1008,6 +1008,14 @@ mod tests {
         assert_eq!(unpacked, keys);
     }
 
+    fn assert_same_extraction(a: &Extraction, b: &Extraction, case: &str) {
+        assert_eq!(a.vocabulary.words(), b.vocabulary.words(), "{case}");
+        assert_eq!(a.vocabulary.ngrams(), b.vocabulary.ngrams(), "{case}");
+        assert_eq!(a.docs, b.docs, "{case}");
+        assert_eq!(a.document_frequency, b.document_frequency, "{case}");
+        assert_eq!(a.known_words.cells(), b.known_words.cells(), "{case}");
+    }
+
     #[test]
     fn same_result_with_one_or_many_threads() {
         let texts = sample_texts();
@@ -1026,12 +1034,8 @@ mod tests {
         };
         let one = run(1);
         let four = run(4);
-        assert_eq!(one.vocabulary.words(), four.vocabulary.words());
-        assert_eq!(one.vocabulary.ngrams(), four.vocabulary.ngrams());
-        assert_eq!(one.docs, four.docs);
-        assert_eq!(one.document_frequency, four.document_frequency);
+        assert_same_extraction(&one, &four, "1 or 4 threads");
         assert!(!one.known_words.is_empty());
-        assert_eq!(one.known_words.cells(), four.known_words.cells());
         let vocab1 = one.vocabulary;
         assert!(vocab1.get("client").is_some());
         assert!(vocab1.get("servic client").is_some());
@@ -1061,11 +1065,7 @@ mod tests {
                     fit_transform_chunks(&analyzer(), &config, chunks)
                 })
                 .unwrap();
-            assert_eq!(chunked.vocabulary.words(), whole.vocabulary.words());
-            assert_eq!(chunked.vocabulary.ngrams(), whole.vocabulary.ngrams());
-            assert_eq!(chunked.docs, whole.docs, "chunks of {chunk}");
-            assert_eq!(chunked.document_frequency, whole.document_frequency);
-            assert_eq!(chunked.known_words.cells(), whole.known_words.cells());
+            assert_same_extraction(&chunked, &whole, &format!("chunks of {chunk}"));
         }
         let mut read = 0;
         let chunks = texts.chunks(10).enumerate().map(|(i, c)| {
