@@ -305,8 +305,8 @@ struct Extracted {
 /// Labels are summed in parallel, each by one thread in input order into one dense buffer
 /// per thread, and each document's weighted counts are made just before they are added
 /// (`docs` holds its word ids): the count vectors of the whole training set are never held
-/// at once. (Measured on 20newsgroups, 2 threads: making them all, then adding them up, took
-/// 84 ms; this takes 50–70.)
+/// at once. (Timed on 20newsgroups, 2 threads, runs a few minutes apart: making them all,
+/// then adding them up, took 84 ms; this takes 50–70.)
 fn fit_multinomial(
     docs: Vec<Vec<u32>>,
     vectorizer: &Vectorizer,
