@@ -275,7 +275,7 @@ pub fn labeled_chunks(
     Ok(LabeledChunks {
         source,
         name: display_name(path),
-        documents: 0,
+        any: false,
         finished: false,
     })
 }
@@ -284,7 +284,8 @@ pub fn labeled_chunks(
 pub struct LabeledChunks {
     source: ChunkSource,
     name: String,
-    documents: usize,
+    /// Whether a chunk has been handed out: an input without one is an error.
+    any: bool,
     finished: bool,
 }
 
@@ -351,19 +352,19 @@ impl Iterator for LabeledChunks {
         if self.finished {
             return None;
         }
-        let chunk = self.next_chunk();
-        let empty = chunk.as_ref().map_or(true, |c| c.texts.is_empty());
-        self.finished = empty;
-        match chunk {
-            Ok(chunk) if chunk.texts.is_empty() => {
-                (self.documents == 0).then(|| Err(Error::input(self.name.clone(), "no documents")))
+        let chunk = match self.next_chunk() {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                self.finished = true;
+                return Some(Err(e));
             }
-            Ok(chunk) => {
-                self.documents += chunk.texts.len();
-                Some(Ok(chunk))
-            }
-            Err(e) => Some(Err(e)),
+        };
+        if chunk.texts.is_empty() {
+            self.finished = true;
+            return (!self.any).then(|| Err(Error::input(self.name.clone(), "no documents")));
         }
+        self.any = true;
+        Some(Ok(chunk))
     }
 }
 

@@ -169,8 +169,7 @@ struct Sink {
     /// A device or a pipe (`--output /dev/null`) has nothing to sync.
     regular: bool,
     unsynced: u64,
-    /// Written since its writing out was last started.
-    unflushed: u64,
+    writeback: persist::Writeback,
 }
 
 impl Sink {
@@ -180,14 +179,12 @@ impl Sink {
             return Ok(());
         }
         self.unsynced += buffer.len() as u64;
-        self.unflushed += buffer.len() as u64;
         if self.unsynced >= SYNC_EVERY {
             self.handle.sync_data()?;
             self.unsynced = 0;
-            self.unflushed = 0;
-        } else if self.unflushed >= persist::WRITEBACK_EVERY {
-            persist::start_writeback(&self.handle);
-            self.unflushed = 0;
+            self.writeback.synced();
+        } else {
+            self.writeback.wrote(&self.handle, buffer.len());
         }
         Ok(())
     }
@@ -204,7 +201,7 @@ impl SyncingWriter {
             handle,
             regular,
             unsynced: 0,
-            unflushed: 0,
+            writeback: persist::Writeback::default(),
         };
         let mode = if threaded {
             let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(4);
