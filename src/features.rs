@@ -6,6 +6,7 @@
 //! a feature id through a per-thread cache: cost grows with tokens, never with the vocabulary.
 
 use crate::error::{Error, Result};
+use crate::table::Table;
 use crate::text::{Analyzer, DROPPED, KnownWords, WordCache};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -99,14 +100,47 @@ pub const NO_WORD: u32 = u32::MAX;
 /// answers the rest (profiled: a binary search in sorted keys was a quarter of scoring time).
 #[derive(Clone)]
 pub struct Vocabulary {
-    words: Vec<String>,
-    ngrams: Vec<NgramKey>,
-    /// Word → id, keyed by the strings in `words` (no second copy of them).
-    word_index: hashbrown::HashTable<u32>,
-    /// Linear-probing table of (key, feature id), at most half full; id `NO_WORD` is empty.
-    ngram_table: Vec<(NgramKey, u32)>,
+    words: IndexedWords,
+    ngrams: Table<NgramKey>,
+    /// Linear-probing table of n-grams ([`NgramSlot`]), at most two thirds full.
+    ngram_table: Table<NgramSlot>,
     /// One bit per n-gram hash value, about 8 bits per n-gram.
-    ngram_filter: Vec<u64>,
+    ngram_filter: Table<u64>,
+}
+
+/// A slot of the n-gram table: the key's three word ids, then its feature id ([`NO_WORD`]
+/// in an empty slot). Plain `u32`s, so that a model file can hold the table ready to use.
+pub type NgramSlot = [u32; MAX_NGRAMS + 1];
+
+/// The single words of a [`Vocabulary`], checked and indexed: the part that does not
+/// depend on the n-grams, so that a model's loading can make it while it reads the rest.
+#[derive(Clone)]
+pub struct IndexedWords {
+    words: Vec<String>,
+    /// Word → id, keyed by the strings in `words` (no second copy of them).
+    index: hashbrown::HashTable<u32>,
+}
+
+impl IndexedWords {
+    /// Checks that the words are sorted, unique and without spaces, and indexes them.
+    pub fn new(words: Vec<String>) -> std::result::Result<Self, String> {
+        if let Some(pair) = words.windows(2).find(|pair| pair[0] >= pair[1]) {
+            return Err(format!(
+                "words not sorted and unique near {:?} / {:?}",
+                pair[0], pair[1]
+            ));
+        }
+        if let Some(word) = words.iter().find(|w| w.is_empty() || w.contains(' ')) {
+            return Err(format!("invalid word {word:?}"));
+        }
+        let mut index = hashbrown::HashTable::with_capacity(words.len());
+        for (id, word) in words.iter().enumerate() {
+            index.insert_unique(hash_word(word), id as u32, |&i| {
+                hash_word(&words[i as usize])
+            });
+        }
+        Ok(IndexedWords { words, index })
+    }
 }
 
 /// The key of the n-gram of the 2 or 3 word ids in `window`; `None` when one of them is
@@ -126,6 +160,37 @@ fn ngram_key(window: &[u32]) -> Option<NgramKey> {
     }
 }
 
+fn slot_of(key: &NgramKey, id: u32) -> NgramSlot {
+    let mut slot = [id; MAX_NGRAMS + 1];
+    slot[..MAX_NGRAMS].copy_from_slice(key);
+    slot
+}
+
+/// The invariants of a vocabulary's n-grams: sorted, unique, each of 2 to [`MAX_NGRAMS`]
+/// ids of the `n_words` words, padded with [`NO_WORD`].
+fn check_ngrams(ngrams: &[NgramKey], n_words: usize) -> std::result::Result<(), String> {
+    if n_words + ngrams.len() >= u32::MAX as usize {
+        return Err(format!(
+            "{} features is more than supported",
+            n_words + ngrams.len()
+        ));
+    }
+    if ngrams.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err("n-grams not sorted and unique".into());
+    }
+    let n_words = n_words as u32;
+    for key in ngrams {
+        let order = key.iter().take_while(|&&w| w != NO_WORD).count();
+        if order < 2
+            || key[order..].iter().any(|&w| w != NO_WORD)
+            || key[..order].iter().any(|&w| w >= n_words)
+        {
+            return Err(format!("invalid n-gram {key:?}"));
+        }
+    }
+    Ok(())
+}
+
 /// A well-mixed 64-bit hash of an n-gram key: its top bits pick the table slot, its low bits
 /// the filter bit.
 fn ngram_hash(key: &NgramKey) -> u64 {
@@ -138,7 +203,7 @@ fn ngram_hash(key: &NgramKey) -> u64 {
 impl std::fmt::Debug for Vocabulary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vocabulary")
-            .field("words", &self.words.len())
+            .field("words", &self.words().len())
             .field("ngrams", &self.ngrams.len())
             .finish()
     }
@@ -153,49 +218,18 @@ impl Vocabulary {
     /// Builds the lookup tables, checking the invariants scoring relies on: words sorted,
     /// unique and without spaces; n-grams sorted, unique, of 2 to [`MAX_NGRAMS`] known words.
     pub fn new(words: Vec<String>, ngrams: Vec<NgramKey>) -> std::result::Result<Self, String> {
-        if words.len() + ngrams.len() >= u32::MAX as usize {
-            return Err(format!(
-                "{} features is more than supported",
-                words.len() + ngrams.len()
-            ));
-        }
-        if let Some(pair) = words.windows(2).find(|pair| pair[0] >= pair[1]) {
-            return Err(format!(
-                "words not sorted and unique near {:?} / {:?}",
-                pair[0], pair[1]
-            ));
-        }
-        if let Some(word) = words.iter().find(|w| w.is_empty() || w.contains(' ')) {
-            return Err(format!("invalid word {word:?}"));
-        }
-        if ngrams.windows(2).any(|pair| pair[0] >= pair[1]) {
-            return Err("n-grams not sorted and unique".into());
-        }
-        let n_words = words.len() as u32;
-        for key in &ngrams {
-            let order = key.iter().take_while(|&&w| w != NO_WORD).count();
-            if order < 2
-                || key[order..].iter().any(|&w| w != NO_WORD)
-                || key[..order].iter().any(|&w| w >= n_words)
-            {
-                return Err(format!("invalid n-gram {key:?}"));
-            }
-        }
-        let mut word_index = hashbrown::HashTable::with_capacity(words.len());
-        for (id, word) in words.iter().enumerate() {
-            word_index.insert_unique(hash_word(word), id as u32, |&i| {
-                hash_word(&words[i as usize])
-            });
-        }
+        let words = IndexedWords::new(words)?;
+        check_ngrams(&ngrams, words.words.len())?;
         let slots = (ngrams.len() + ngrams.len() / 2).next_power_of_two().max(2);
         // Ordinary pages: measured, huge ones saved nothing here once the inserts below were
         // prefetched, and a kernel compacting memory to find them stalled one load in three.
-        let mut ngram_table = vec![([NO_WORD; MAX_NGRAMS], NO_WORD); slots];
+        let mut ngram_table: Vec<NgramSlot> = vec![[NO_WORD; MAX_NGRAMS + 1]; slots];
         let filter_bits = (ngrams.len() * 8).next_power_of_two().max(64);
         let mut ngram_filter = crate::huge_page_vec(filter_bits / 64, 0u64);
         // The slots of the n-grams a few places ahead are fetched while this one is stored:
         // one cache miss per n-gram otherwise, most of the loading time (measured).
         const AHEAD: usize = 16;
+        let n_words = words.words.len();
         for (i, key) in ngrams.iter().enumerate() {
             if let Some(ahead) = ngrams.get(i + AHEAD) {
                 let hash = ngram_hash(ahead);
@@ -206,23 +240,69 @@ impl Vocabulary {
             let bit = hash as usize & (filter_bits - 1);
             ngram_filter[bit / 64] |= 1 << (bit % 64);
             let mut slot = (hash >> 32) as usize & (slots - 1);
-            while ngram_table[slot].1 != NO_WORD {
+            while ngram_table[slot][MAX_NGRAMS] != NO_WORD {
                 slot = (slot + 1) & (slots - 1);
             }
-            ngram_table[slot] = (*key, (words.len() + i) as u32);
+            ngram_table[slot] = slot_of(key, (n_words + i) as u32);
+        }
+        Ok(Vocabulary {
+            words,
+            ngrams: ngrams.into(),
+            ngram_table: ngram_table.into(),
+            ngram_filter: ngram_filter.into(),
+        })
+    }
+
+    /// A vocabulary from lookup tables made by [`Vocabulary::new`] and stored (a model
+    /// file's, read in place): checked, not built again. The checks are those every lookup
+    /// relies on to stay in bounds and to end: the n-grams valid as in `new`, the table a
+    /// power of two long with an empty slot, one slot per n-gram and its feature ids in
+    /// range, the filter a power of two long.
+    pub fn from_tables(
+        words: IndexedWords,
+        ngrams: Table<NgramKey>,
+        ngram_table: Table<NgramSlot>,
+        ngram_filter: Table<u64>,
+    ) -> std::result::Result<Self, String> {
+        let n_words = words.words.len();
+        check_ngrams(&ngrams, n_words)?;
+        let slots = ngram_table.len();
+        if !slots.is_power_of_two() || slots < 2 || !ngram_filter.len().is_power_of_two() {
+            return Err("n-gram tables of a size they are never made".into());
+        }
+        let ids = n_words as u64..(n_words + ngrams.len()) as u64;
+        let mut filled = 0;
+        for slot in ngram_table.iter() {
+            let id = slot[MAX_NGRAMS];
+            if id != NO_WORD {
+                if !ids.contains(&u64::from(id)) {
+                    return Err(format!("n-gram table: feature id {id} out of range"));
+                }
+                filled += 1;
+            }
+        }
+        if filled != ngrams.len() || filled == slots {
+            return Err(format!(
+                "n-gram table: {filled} of {slots} slots filled for {} n-grams",
+                ngrams.len()
+            ));
         }
         Ok(Vocabulary {
             words,
             ngrams,
-            word_index,
             ngram_table,
             ngram_filter,
         })
     }
 
+    /// The n-gram table and filter, as [`Vocabulary::from_tables`] takes them back.
+    pub fn ngram_tables(&self) -> (&[NgramSlot], &[u64]) {
+        (&self.ngram_table, &self.ngram_filter)
+    }
+
     /// The single-word features, sorted; their ids are their positions.
     pub fn words(&self) -> &[String] {
-        &self.words
+        &self.words.words
     }
 
     /// The n-gram features as word ids, sorted; their ids follow the words'.
@@ -231,7 +311,7 @@ impl Vocabulary {
     }
 
     pub fn len(&self) -> usize {
-        self.words.len() + self.ngrams.len()
+        self.words.words.len() + self.ngrams.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -239,8 +319,10 @@ impl Vocabulary {
     }
 
     pub fn word_id(&self, word: &str) -> Option<u32> {
-        self.word_index
-            .find(hash_word(word), |&id| self.words[id as usize] == word)
+        let words = &self.words;
+        words
+            .index
+            .find(hash_word(word), |&id| words.words[id as usize] == word)
             .copied()
     }
 
@@ -270,12 +352,13 @@ impl Vocabulary {
         let mask = self.ngram_table.len() - 1;
         let mut slot = self.table_slot(hash);
         loop {
-            let (stored, id) = &self.ngram_table[slot];
-            if *id == NO_WORD {
+            let stored = &self.ngram_table[slot];
+            let id = stored[MAX_NGRAMS];
+            if id == NO_WORD {
                 return None;
             }
-            if stored == key {
-                return Some(*id);
+            if stored[..MAX_NGRAMS] == key[..] {
+                return Some(id);
             }
             slot = (slot + 1) & mask;
         }
@@ -366,14 +449,15 @@ impl Vocabulary {
     /// The text of a feature: a word, or an n-gram's words joined by spaces.
     pub fn term(&self, id: u32) -> Option<String> {
         let id = id as usize;
-        if id < self.words.len() {
-            return Some(self.words[id].clone());
+        let words = self.words();
+        if id < words.len() {
+            return Some(words[id].clone());
         }
-        let key = self.ngrams.get(id - self.words.len())?;
+        let key = self.ngrams.get(id - words.len())?;
         let words: Vec<&str> = key
             .iter()
             .take_while(|&&w| w != NO_WORD)
-            .map(|&w| self.words[w as usize].as_str())
+            .map(|&w| words[w as usize].as_str())
             .collect();
         Some(words.join(" "))
     }

@@ -11,9 +11,11 @@
 //!         8       metadata length m, u64 little-endian
 //!         m       metadata (postcard): analyzer settings, feature settings, alpha,
 //!                 decision rule (multinomial / complement / complement-norm), labels,
-//!                 words, n-grams (as word ids), idf, documents per label, priors,
-//!                 whether the training part follows; then the settings stored apart
-//!                 ([`Extra`]): dotted words, n-gram min-df
+//!                 words, n-grams (as word ids; empty from format 6 on), idf, documents
+//!                 per label, priors, whether the training part follows; then the
+//!                 settings stored apart ([`Extra`]): dotted words, n-gram min-df; then
+//!                 (format 6 on) N, the number of n-grams, F = words + N
+//!                 (postcard)
 //!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
 //!                 (format 5; none in format 4)
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
@@ -21,6 +23,15 @@
 //!         q       zeros, so that what follows starts at a multiple of 8 bytes
 //!         8       S, the number of slots, u64 little-endian
 //!         24·S    slots: packed word (two u64), value (u64), little-endian
+//!               (format 6 on) the n-grams and their lookup tables, ready to use
+//!               (`features::Vocabulary`), all little-endian:
+//!         8       N again, u64
+//!         12·N    keys: 3 word ids (u32), `u32::MAX` after a bigram's two, sorted
+//!         r       zeros, so that what follows starts at a multiple of 8 bytes
+//!         8       T, the table's number of slots (a power of two), u64
+//!         16·T    slots: key (3 × u32), feature id (u32; `u32::MAX`: empty)
+//!         8       B, the filter's number of 64-bit words (a power of two), u64
+//!         8·B     filter bits (u64)
 //!               training part (optional), for each of the K labels:
 //!         8       n, the number of features with a non-zero training sum, u64 little-endian
 //!         12·n    n × (feature id u32, sum f64), little-endian, by increasing feature id
@@ -36,13 +47,16 @@
 //! foreign, older or newer file is refused with a clear message and never causes a huge
 //! allocation. The tables are raw arrays, so a model loads at memory speed; scoring reads the
 //! first part only, with its own checksum, and a model file is mapped in memory so that its
-//! weights are read in place, never copied (see [`F32Table`]). Saving writes a temporary
+//! weights are read in place, never copied (see [`F32Table`]), its n-gram tables too (format
+//! 6: building them was half of a large model's loading time). Saving writes a temporary
 //! file beside the target and renames it over the target only when complete.
 
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
+use crate::features::{
+    FeatureConfig, IndexedWords, MAX_NGRAMS, NgramKey, NgramSlot, Vectorizer, Vocabulary,
+};
 use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
-use crate::table::{F32Table, Table};
+use crate::table::{F32Table, Plain, Table};
 use crate::text::{Analyzer, AnalyzerConfig, KnownWords};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -51,8 +65,9 @@ use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 5;
-/// The oldest format read: 4 differs from 5 only by the padding before the weights.
+pub const FORMAT_VERSION: u32 = 6;
+/// The oldest format read: 4 differs from 5 only by the padding before the weights and the
+/// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -108,6 +123,12 @@ pub enum Load {
 
 /// Writes the model file format to `out`, which must start empty at position 0.
 pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<()> {
+    write_model_as(model, out, FORMAT_VERSION)
+}
+
+/// [`write_model`] in format `version`: 5 (the n-grams in the metadata, their tables built
+/// at load) is written only to test that such files still load.
+fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32) -> Result<()> {
     let sums = model.training_sums().ok_or_else(|| {
         Error::Params("a model loaded for scoring only cannot be saved: load it in full".into())
     })?;
@@ -119,7 +140,12 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         kind: model.kind(),
         labels: model.labels(),
         words: model.vocabulary().words(),
-        ngrams: model.vocabulary().ngrams(),
+        // From format 6 on, in raw tables after the known words.
+        ngrams: if version >= 6 {
+            &[]
+        } else {
+            model.vocabulary().ngrams()
+        },
         idf: model.vectorizer().idf(),
         class_count: model.class_counts().iter().map(|&c| c as u64).collect(),
         prior: model.priors(),
@@ -129,17 +155,34 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         dotted_words: model.analyzer_config().dotted_words,
         min_df_ngrams: model.feature_config().min_df_ngrams.map(|m| m as u64),
     };
-    let version = FORMAT_VERSION;
+    let ngram_count = (version >= 6).then_some(model.vocabulary().ngrams().len() as u64);
     let meta = postcard::to_allocvec(&meta)
         .and_then(|meta| postcard::to_extend(&extra, meta))
+        .and_then(|meta| match ngram_count {
+            Some(count) => postcard::to_extend(&count, meta),
+            None => Ok(meta),
+        })
         .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
     let training_len: u64 = sums.iter().map(|row| 8 + 12 * row.len() as u64).sum();
     let padding = weights_padding(version, HEADER_LEN + 8 + meta.len() as u64);
     let weights_end = HEADER_LEN + 8 + meta.len() as u64 + padding + 4 * weights.len() as u64;
     let known = model.vectorizer().known_words().cells();
     let known_padding = padding_to(weights_end, 8);
-    let payload_len =
-        weights_end - HEADER_LEN + known_padding + 8 + 8 * known.len() as u64 + training_len;
+    let known_end = weights_end + known_padding + 8 + 8 * known.len() as u64;
+    let ngrams = model.vocabulary().ngrams();
+    let (slots, filter) = model.vocabulary().ngram_tables();
+    let ngrams_padding = padding_to(known_end + 8 + 12 * ngrams.len() as u64, 8);
+    let ngrams_len = if version >= 6 {
+        8 + 12 * ngrams.len() as u64
+            + ngrams_padding
+            + 8
+            + 16 * slots.len() as u64
+            + 8
+            + 8 * filter.len() as u64
+    } else {
+        0
+    };
+    let payload_len = known_end - HEADER_LEN + ngrams_len + training_len;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
@@ -168,6 +211,20 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         buffer.extend(chunk.iter().flat_map(|cell| cell.to_le_bytes()));
         put(&buffer, &mut scoring, out)?;
     }
+    if version >= 6 {
+        put_table(out, &mut scoring, &mut buffer, 0, ngrams, append_u32s)?;
+        put_table(
+            out,
+            &mut scoring,
+            &mut buffer,
+            ngrams_padding,
+            slots,
+            append_u32s,
+        )?;
+        put_table(out, &mut scoring, &mut buffer, 0, filter, |bits, b| {
+            b.extend_from_slice(&bits.to_le_bytes())
+        })?;
+    }
     let mut exact_crc = crc32fast::Hasher::new();
     for row in sums {
         put(&(row.len() as u64).to_le_bytes(), &mut exact_crc, out)?;
@@ -187,6 +244,31 @@ pub fn write_model<W: Write + Seek>(model: &Classifier, out: &mut W) -> Result<(
         .map_err(io)?;
     out.seek(SeekFrom::End(0)).map_err(io)?;
     Ok(())
+}
+
+/// Writes `padding` zeros, the number of `values` (u64) and the values (each appended by
+/// `append` as little-endian bytes) through `hasher`, a buffer at a time.
+fn put_table<W: Write, T>(
+    out: &mut W,
+    hasher: &mut crc32fast::Hasher,
+    buffer: &mut Vec<u8>,
+    padding: u64,
+    values: &[T],
+    append: impl Fn(&T, &mut Vec<u8>),
+) -> Result<()> {
+    buffer.clear();
+    buffer.resize(padding as usize, 0);
+    buffer.extend_from_slice(&(values.len() as u64).to_le_bytes());
+    for chunk in values.chunks(1 << 12) {
+        for value in chunk {
+            append(value, buffer);
+        }
+        hasher.update(buffer);
+        out.write_all(buffer).map_err(|e| Error::io("<model>", e))?;
+        buffer.clear();
+    }
+    hasher.update(buffer);
+    out.write_all(buffer).map_err(|e| Error::io("<model>", e))
 }
 
 /// The model as the bytes of a model file.
@@ -295,6 +377,48 @@ fn padding_to(offset: u64, align: u64) -> u64 {
     offset.next_multiple_of(align) - offset
 }
 
+/// A vocabulary as loading makes it beside the tables: whole (format 5 and before, its
+/// n-gram tables built from the metadata's list) or its words only (format 6, its n-gram
+/// tables read from the file).
+enum VocabularyPart {
+    Whole(Vocabulary),
+    Words(IndexedWords),
+}
+
+/// A vocabulary's n-grams, n-gram table and filter, as format 6 stores them.
+type NgramTables = (Table<NgramKey>, Table<NgramSlot>, Table<u64>);
+
+fn append_u32s<const N: usize>(values: &[u32; N], out: &mut Vec<u8>) {
+    for value in values {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+}
+
+fn u32_le(bytes: &[u8]) -> u32 {
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
+
+/// A table stored as its number of entries (u64) and then the entries, `entry_bytes` each
+/// (a whole number of `T`s of `N` bytes), read in place from the mapped file `map` when there
+/// is one. `None` when the file is too short for it.
+fn read_table<T: Plain, const N: usize>(
+    payload: &mut Payload,
+    map: Option<&Arc<memmap2::Mmap>>,
+    entry_bytes: u64,
+    decode_value: fn([u8; N]) -> T,
+) -> Option<Table<T>> {
+    let entries = payload.u64()?;
+    let start = HEADER_LEN as usize + payload.at;
+    let bytes = entries
+        .checked_mul(entry_bytes)
+        .and_then(|len| payload.take(len))?;
+    let values = bytes.len() / N;
+    Some(
+        map.and_then(|map| Table::view(map, start, values))
+            .unwrap_or_else(|| decode(bytes, decode_value).into()),
+    )
+}
+
 /// `map` is the mapped file whose bytes `bytes` are, if it is one: the weights are then
 /// read in place.
 fn read_model(
@@ -368,7 +492,17 @@ fn read_model(
         .ok_or_else(|| corrupted("metadata longer than the file"))?;
     let undecodable = |e: postcard::Error| corrupted(&format!("undecodable metadata ({e})"));
     let (mut meta, rest) = postcard::take_from_bytes::<Meta>(meta).map_err(undecodable)?;
-    let extra = postcard::from_bytes::<Extra>(rest).map_err(undecodable)?;
+    // Format 6 adds the number of n-grams, whose keys follow the known words.
+    let (extra, ngram_count) = if version >= 6 {
+        let (extra, rest) = postcard::take_from_bytes::<Extra>(rest).map_err(undecodable)?;
+        (
+            extra,
+            postcard::from_bytes::<u64>(rest).map_err(undecodable)?,
+        )
+    } else {
+        let extra = postcard::from_bytes::<Extra>(rest).map_err(undecodable)?;
+        (extra, meta.ngrams.len() as u64)
+    };
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
     let padding = weights_padding(version, HEADER_LEN + 8 + meta_len);
@@ -376,7 +510,7 @@ fn read_model(
         return Err(corrupted("padding after the metadata"));
     }
     let k = meta.labels.len();
-    let features = meta.words.len() as u64 + meta.ngrams.len() as u64;
+    let features = (meta.words.len() as u64).saturating_add(ngram_count);
     let remaining = payload.remaining();
     let cells = match features.checked_mul(k as u64) {
         Some(cells)
@@ -410,15 +544,25 @@ fn read_model(
         // hint, so an older kernel's refusal changes nothing.
         let _ = map.advise_range(memmap2::Advice::PopulateRead, 0, weights_start + 4 * cells);
     }
-    // The vocabulary's lookup tables are built while the weights are read: together they
-    // are most of the loading time, and they do not depend on each other.
+    // The vocabulary's lookup tables are built (format 6: its words indexed) while the
+    // weights and tables are read: together they are most of the loading time, and they do
+    // not depend on each other.
     let (words, ngrams) = (
         std::mem::take(&mut meta.words),
         std::mem::take(&mut meta.ngrams),
     );
+    if version >= 6 && !ngrams.is_empty() {
+        return Err(corrupted("n-grams in the metadata"));
+    }
     let (vocabulary, tables) = rayon::join(
-        || Vocabulary::new(words, ngrams),
-        || -> Result<(F32Table, Table<u64>)> {
+        || {
+            if version >= 6 {
+                IndexedWords::new(words).map(VocabularyPart::Words)
+            } else {
+                Vocabulary::new(words, ngrams).map(VocabularyPart::Whole)
+            }
+        },
+        || -> Result<(F32Table, Table<u64>, Option<NgramTables>)> {
             let bytes = payload
                 .take(4 * cells as u64)
                 .ok_or_else(|| corrupted("weights longer than the file"))?;
@@ -426,26 +570,37 @@ fn read_model(
                 .and_then(|map| F32Table::view(map, weights_start, cells))
                 .unwrap_or_else(|| decode(bytes, f32::from_le_bytes).into());
             if version < 5 {
-                return Ok((weights, Vec::new().into()));
+                return Ok((weights, Vec::new().into(), None));
             }
             let padding = padding_to(weights_start as u64 + 4 * cells as u64, 8);
             if !payload.zeros(padding) {
                 return Err(corrupted("padding after the weights"));
             }
-            let too_long = || corrupted("known words longer than the file");
-            let slots = payload.u64().ok_or_else(too_long)?;
-            let known_start = HEADER_LEN as usize + payload.at;
-            let bytes = slots
-                .checked_mul(24)
-                .and_then(|len| payload.take(len))
-                .ok_or_else(too_long)?;
-            let known = map
-                .and_then(|map| Table::view(map, known_start, 3 * slots as usize))
-                .unwrap_or_else(|| decode(bytes, u64::from_le_bytes).into());
-            Ok((weights, known))
+            let known = read_table(&mut payload, map, 24, u64::from_le_bytes)
+                .ok_or_else(|| corrupted("known words longer than the file"))?;
+            if version < 6 {
+                return Ok((weights, known, None));
+            }
+            let ngrams = read_table(&mut payload, map, 12, |b: [u8; 12]| {
+                std::array::from_fn(|i| u32_le(&b[4 * i..]))
+            })
+            .ok_or_else(|| corrupted("n-grams longer than the file"))?;
+            if ngrams.len() as u64 != ngram_count {
+                return Err(corrupted("n-gram count"));
+            }
+            if !payload.zeros(padding_to(HEADER_LEN + payload.at as u64, 8)) {
+                return Err(corrupted("padding after the n-grams"));
+            }
+            let slots = read_table(&mut payload, map, 16, |b: [u8; 16]| {
+                std::array::from_fn(|i| u32_le(&b[4 * i..]))
+            })
+            .ok_or_else(|| corrupted("n-gram table longer than the file"))?;
+            let filter = read_table(&mut payload, map, 8, u64::from_le_bytes)
+                .ok_or_else(|| corrupted("n-gram filter longer than the file"))?;
+            Ok((weights, known, Some((ngrams, slots, filter))))
         },
     );
-    let (weights, known) = tables?;
+    let (weights, known, ngram_tables) = tables?;
     if payload.checksum() != scoring_checksum {
         return Err(mismatch());
     }
@@ -482,7 +637,15 @@ fn read_model(
     };
 
     // The bytes are what was written; now check that what was written makes sense.
-    let vocabulary = vocabulary.map_err(|e| fail(format!("vocabulary: {e}")))?;
+    let vocabulary = match (vocabulary, ngram_tables) {
+        (Ok(VocabularyPart::Whole(vocabulary)), None) => Ok(vocabulary),
+        (Ok(VocabularyPart::Words(words)), Some((ngrams, slots, filter))) => {
+            Vocabulary::from_tables(words, ngrams, slots, filter)
+        }
+        (Err(e), _) => Err(e),
+        _ => Err("its tables do not match the format".into()),
+    }
+    .map_err(|e| fail(format!("vocabulary: {e}")))?;
     let vectorizer = Vectorizer::new(
         Analyzer::new(meta.analyzer),
         meta.features,
@@ -718,6 +881,7 @@ impl Seek for AtomicFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::NO_WORD;
     use crate::model::ClassifierParams;
     use crate::text::Language;
 
@@ -865,8 +1029,42 @@ mod tests {
         assert!(error_of(&longer).contains("unexpected bytes"));
     }
 
+    /// Where the scoring part's sections of a model file start (format 5 on): the weights,
+    /// the known words, then (format 6) the n-grams, their table and filter, and where it ends.
+    struct Sections {
+        meta_end: usize,
+        weights: usize,
+        known: usize,
+        ngrams: Option<[usize; 3]>,
+        end: usize,
+    }
+
+    fn sections(bytes: &[u8], weights: usize) -> Sections {
+        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+        let meta_end = HEADER_LEN as usize + 8 + u64_at(28);
+        let weights_at = meta_end.next_multiple_of(WEIGHTS_ALIGN as usize);
+        let known = (weights_at + 4 * weights).next_multiple_of(8);
+        let known_end = known + 8 + 24 * u64_at(known);
+        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+        let (ngrams, end) = if version >= 6 {
+            let keys = known_end;
+            let table = (keys + 8 + 12 * u64_at(keys)).next_multiple_of(8);
+            let filter = table + 8 + 16 * u64_at(table);
+            (Some([keys, table, filter]), filter + 8 + 8 * u64_at(filter))
+        } else {
+            (None, known_end)
+        };
+        Sections {
+            meta_end,
+            weights: weights_at,
+            known,
+            ngrams,
+            end,
+        }
+    }
+
     #[test]
-    fn a_model_file_is_scored_in_place_and_format_4_still_loads() {
+    fn a_model_file_is_scored_in_place_and_formats_4_and_5_still_load() {
         let model = model();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.artclass");
@@ -878,27 +1076,40 @@ mod tests {
         }
         assert_eq!(mapped.scoring_weights(), model.scoring_weights());
         assert_eq!(mapped.predict_proba(text), model.predict_proba(text));
+        assert_eq!(mapped.vocabulary().ngrams(), model.vocabulary().ngrams());
+        assert_eq!(
+            mapped.vocabulary().ngram_tables(),
+            model.vocabulary().ngram_tables()
+        );
         assert_eq!(
             to_bytes(&load(&path, Load::Full).unwrap()).unwrap(),
             std::fs::read(&path).unwrap()
         );
 
-        // Format 4: the same without the padding before the weights nor the known words.
-        let bytes = to_bytes(&model).unwrap();
-        let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap());
-        let weights_at = HEADER_LEN + 8 + meta_len;
-        let padding = weights_padding(FORMAT_VERSION, weights_at);
-        assert_eq!((weights_at + padding) % WEIGHTS_ALIGN, 0);
-        let (meta_end, pad_end) = (weights_at as usize, (weights_at + padding) as usize);
-        let weights_end = pad_end + 4 * model.scoring_weights().len();
-        let slots_at = weights_end.next_multiple_of(8);
-        let slots = u64::from_le_bytes(bytes[slots_at..slots_at + 8].try_into().unwrap());
-        assert!(slots > 0, "the model knows its training words");
-        let known_end = slots_at + 8 + 24 * slots as usize;
-        let mut old = bytes[..meta_end].to_vec();
-        old.extend_from_slice(&bytes[pad_end..weights_end]);
+        // Format 5: the n-grams in the metadata, their tables built at load.
+        let mut five = std::io::Cursor::new(Vec::new());
+        write_model_as(&model, &mut five, 5).unwrap();
+        let five = five.into_inner();
+        let back = from_bytes(&five, "five.model", Load::Full).unwrap();
+        assert_eq!(back.predict_proba(text), model.predict_proba(text));
+        assert_eq!(
+            back.vocabulary().ngram_tables(),
+            model.vocabulary().ngram_tables()
+        );
+        assert_eq!(to_bytes(&back).unwrap(), to_bytes(&model).unwrap());
+
+        // Format 4: format 5 without the padding before the weights nor the known words.
+        let parts = sections(&five, model.scoring_weights().len());
+        assert!(parts.ngrams.is_none());
+        let weights_end = parts.weights + 4 * model.scoring_weights().len();
+        assert!(
+            parts.end > parts.known + 8,
+            "the model knows its training words"
+        );
+        let mut old = five[..parts.meta_end].to_vec();
+        old.extend_from_slice(&five[parts.weights..weights_end]);
         let scoring_crc = crc32fast::hash(&old[HEADER_LEN as usize..]);
-        old.extend_from_slice(&bytes[known_end..]);
+        old.extend_from_slice(&five[parts.end..]);
         old[8..12].copy_from_slice(&4u32.to_le_bytes());
         let payload = (old.len() as u64 - HEADER_LEN).to_le_bytes();
         old[12..20].copy_from_slice(&payload);
@@ -908,10 +1119,60 @@ mod tests {
         assert_eq!(back.predict_proba(text), model.predict_proba(text));
 
         // This model's metadata leaves a gap (its length is fixed by the texts above).
-        assert!(padding > 0);
+        let bytes = to_bytes(&model).unwrap();
+        let parts = sections(&bytes, model.scoring_weights().len());
+        assert!(parts.weights > parts.meta_end);
         let mut dirty = bytes.clone();
-        dirty[meta_end] = 1;
+        dirty[parts.meta_end] = 1;
         assert!(error_of(&dirty).contains("corrupted: padding"));
+    }
+
+    #[test]
+    fn stored_ngram_tables_that_would_break_lookups_are_refused() {
+        let model = model();
+        let bytes = to_bytes(&model).unwrap();
+        let parts = sections(&bytes, model.scoring_weights().len());
+        let [_, table, filter] = parts.ngrams.unwrap();
+        let slots = (filter - table - 8) / 16;
+        // Changed bytes with the checksum made right again, as a bug would write them.
+        let damage = |at: usize, value: u32| {
+            let mut damaged = bytes.clone();
+            damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            let crc = crc32fast::hash(&damaged[HEADER_LEN as usize..parts.end]);
+            damaged[20..24].copy_from_slice(&crc.to_le_bytes());
+            from_bytes(&damaged, "damaged.model", Load::Scoring)
+                .err()
+                .map(|e| e.to_string())
+        };
+        let id_at = |slot: usize| table + 8 + 16 * slot + 12;
+        let id = |slot: usize| {
+            u32::from_le_bytes(bytes[id_at(slot)..id_at(slot) + 4].try_into().unwrap())
+        };
+        let filled = (0..slots).find(|&slot| id(slot) != NO_WORD).unwrap();
+        let empty = (0..slots).find(|&slot| id(slot) == NO_WORD).unwrap();
+        let features = model.vocabulary().len() as u32;
+        let error = damage(id_at(filled), features).unwrap();
+        assert!(error.contains("out of range"), "{error}");
+        let error = damage(id_at(empty), features - 1).unwrap();
+        assert!(error.contains("slots filled"), "{error}");
+        let error = damage(id_at(filled), NO_WORD).unwrap();
+        assert!(error.contains("slots filled"), "{error}");
+        // A table a lookup could loop in forever: every slot filled.
+        let words = vec!["a".to_string(), "b".to_string()];
+        let full = Vocabulary::new(words.clone(), vec![[0, 1, NO_WORD], [1, 0, NO_WORD]]).unwrap();
+        let (table, filter) = full.ngram_tables();
+        assert_eq!(table.len(), 4);
+        let mut crowded = table.to_vec();
+        for (i, slot) in crowded.iter_mut().enumerate() {
+            slot[MAX_NGRAMS] = 2 + (i as u32 % 2);
+        }
+        let refused = Vocabulary::from_tables(
+            IndexedWords::new(words).unwrap(),
+            full.ngrams().to_vec().into(),
+            crowded.into(),
+            filter.to_vec().into(),
+        );
+        assert!(refused.is_err());
     }
 
     #[test]
@@ -921,11 +1182,8 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let model = model();
         let bytes = to_bytes(&model).unwrap();
-        let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap()) as usize;
-        let weights_at = (HEADER_LEN as usize + 8 + meta_len).next_multiple_of(64);
-        let slots_at = (weights_at + 4 * model.scoring_weights().len()).next_multiple_of(8);
-        let slots = u64::from_le_bytes(bytes[slots_at..slots_at + 8].try_into().unwrap());
-        let scoring_end = slots_at + 8 + 24 * slots as usize;
+        let parts = sections(&bytes, model.scoring_weights().len());
+        let (weights_at, scoring_end) = (parts.weights, parts.end);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let (mut refused, mut loaded) = (0, 0);
         for _ in 0..3000 {

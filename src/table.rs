@@ -19,13 +19,18 @@ pub unsafe trait Plain: Copy + Send + Sync + 'static {}
 unsafe impl Plain for f32 {}
 // SAFETY: as above.
 unsafe impl Plain for u64 {}
+// SAFETY: every bit pattern is some `u32`, and arrays of them hold no padding (n-gram keys
+// and the n-gram table's slots).
+unsafe impl<const N: usize> Plain for [u32; N] {}
 
 /// A read-only table of `T`.
+#[derive(Clone)]
 pub struct Table<T: Plain>(Repr<T>);
 
 /// The scoring weights.
 pub type F32Table = Table<f32>;
 
+#[derive(Clone)]
 enum Repr<T> {
     Owned(Vec<T>),
     Mapped {
