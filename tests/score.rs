@@ -350,3 +350,55 @@ fn one_or_two_threads_write_the_same_file_in_input_order() {
         "no temporary file left"
     );
 }
+
+#[test]
+fn bad_rows_in_later_chunks_are_met_in_input_order() {
+    // Five chunks of 2 048 rows, scored two at a time by two threads: the bad rows of the
+    // third and fifth chunks are reported in input order, whichever part finished first.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,text\n");
+    for i in 0..9_000 {
+        match i {
+            4_500 | 8_800 => csv.push_str(&format!("{i}\n")),
+            _ => csv.push_str(&format!("{i},\"{ARTICLE_COWORKING}\"\n")),
+        }
+    }
+    write(dir.path(), "in.csv", csv);
+    let output = artclass()
+        .current_dir(dir.path())
+        .args([
+            "--threads",
+            "2",
+            "score",
+            "--input",
+            "in.csv",
+            "--output",
+            "out.csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("in.csv:4502:"), "{stderr}");
+    assert_eq!(names_in(dir.path()), ["in.csv"], "nothing written");
+
+    succeeds(artclass().current_dir(dir.path()).args([
+        "--threads",
+        "2",
+        "score",
+        "--quiet",
+        "--input",
+        "in.csv",
+        "--output",
+        "out.csv",
+        "--rejects",
+        "bad.csv",
+    ]));
+    let (_, rejects) = read_csv(&dir.path().join("bad.csv"), b',');
+    let lines: Vec<&str> = rejects.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(lines, ["4502", "8802"]);
+    let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
+    let ids: Vec<usize> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    let expected: Vec<usize> = (0..9_000).filter(|i| ![4_500, 8_800].contains(i)).collect();
+    assert_eq!(ids, expected);
+}

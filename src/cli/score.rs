@@ -1,17 +1,19 @@
 //! `artclass score`: stream a CSV file, append predictions to every row, keep row order.
 //!
-//! A reader thread parses the input into bounded chunks while the workers score the previous
-//! chunk: each worker takes one contiguous part of the chunk, keeps its own scorer (and word
-//! cache) from chunk to chunk, and formats its output rows itself. The main thread only writes
-//! the parts in order. With `--threads 1` everything runs on one thread. OUT (and the rejects
-//! file) are temporary files renamed into place only when the run is complete.
+//! A reader thread parses the input into bounded chunks; each chunk is cut into parts that
+//! the workers score as they get to them, the parts of the next chunk queued behind those of
+//! the current one, so that no worker waits at a chunk's end. Each worker keeps its own
+//! scorer (and word cache) from part to part and formats its output rows itself; the main
+//! thread only writes the parts in input order as they come back. With `--threads 1`
+//! everything runs on one thread. OUT (and the rejects file) are temporary files renamed
+//! into place only when the run is complete.
 
 use super::{ModelArg, parse_delimiter, stdout_error};
 use artclass::input::{Columns, CsvInput, CsvRecords};
 use artclass::persist::{self, AtomicFile};
 use artclass::{Classifier, Error, Result, Scorer};
-use rayon::prelude::*;
 use std::io::{self, IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -47,6 +49,9 @@ const CHUNK_ROWS: usize = 2048;
 const CHUNK_BYTES: usize = 1 << 20;
 /// Parts per worker in a chunk, for load balance between long and short rows.
 const PARTS_PER_WORKER: usize = 8;
+/// Chunks whose parts are handed to the workers at once: the next one's parts are queued
+/// while the last parts of the current one are scored.
+const CHUNKS_IN_FLIGHT: usize = 2;
 
 /// What the run did, for the summary line.
 #[derive(Default)]
@@ -383,87 +388,138 @@ impl Job<'_> {
         out.write_all(&header).map_err(write_error)?;
 
         let workers = rayon::current_num_threads().max(1);
+        let fields = self.columns.headers().len();
+        let mut mean_row = 256;
+        let mut stats = Stats::default();
+        let mut emit = |part: Part, stats: &mut Stats| -> Result<()> {
+            if let Some(reject) = part.rejects.first() {
+                match rejects.as_deref_mut() {
+                    Some(file) => file.write(&part.rejects)?,
+                    None => {
+                        return Err(Error::input(
+                            format!("{}:{}", self.columns.name(), reject.line),
+                            format!(
+                                "{} (use --rejects PATH to set bad rows aside)",
+                                reject.reason
+                            ),
+                        ));
+                    }
+                }
+            }
+            out.write_all(&part.output).map_err(write_error)?;
+            stats.rows += part.rows;
+            stats.rejected += part.rejects.len() as u64;
+            stats.no_known_word += part.no_known_word;
+            Ok(())
+        };
+        if workers == 1 {
+            // One thread means one core: read, score and write in turn.
+            let mut scorer = self.model.scorer();
+            loop {
+                let chunk = read_chunk(&mut records, fields, &mut mean_row)?;
+                if chunk.records.is_empty() {
+                    return Ok(stats);
+                }
+                emit(self.score_part(&chunk.records, &mut scorer)?, &mut stats)?;
+                self.chunk_done(&mut stats, chunk.end_offset);
+            }
+        }
         // One scorer (and word cache) per worker, lent to whichever part runs: parts are many
         // more than workers so that long and short rows balance out, caches stay warm. Made
         // by the workers on their first part, so that their caches are allocated in parallel.
         let scorers: std::sync::Mutex<Vec<Scorer>> = std::sync::Mutex::new(Vec::new());
-        std::thread::scope(|scope| -> Result<Stats> {
-            let mut stats = Stats::default();
-            // With more than one thread, reading overlaps scoring; two chunks wait at most.
+        let scorers = &scorers;
+        std::thread::scope(|threads| -> Result<Stats> {
+            // Reading overlaps scoring; two chunks wait at most.
             let (sender, receiver) = mpsc::sync_channel::<Result<Chunk>>(2);
-            let mut mean_row = 256;
-            let fields = self.columns.headers().len();
-            let mut inline_reader = None;
-            if workers > 1 {
-                scope.spawn(move || {
-                    loop {
-                        let chunk = read_chunk(&mut records, fields, &mut mean_row);
-                        let last = chunk.as_ref().map_or(true, |c| c.records.is_empty());
-                        if sender.send(chunk).is_err() || last {
+            threads.spawn(move || {
+                loop {
+                    let chunk = read_chunk(&mut records, fields, &mut mean_row);
+                    let last = chunk.as_ref().map_or(true, |c| c.records.is_empty());
+                    if sender.send(chunk).is_err() || last {
+                        break;
+                    }
+                }
+            });
+            // The parts of the chunks in flight are scored as the workers get to them, and
+            // written in input order as they come back: no worker waits for the last part
+            // of a chunk nor for the writing of the previous one before it starts the next.
+            rayon::in_place_scope(|pool| -> Result<Stats> {
+                let (done, results) = mpsc::channel::<(u64, Result<Part>)>();
+                let mut finished: std::collections::BTreeMap<u64, Result<Part>> =
+                    std::collections::BTreeMap::new();
+                // (parts spawned up to the end of a chunk, where the chunk ends in the input)
+                let mut chunks: std::collections::VecDeque<(u64, u64)> =
+                    std::collections::VecDeque::new();
+                let (mut spawned, mut written) = (0u64, 0u64);
+                let mut end_of_input = false;
+                loop {
+                    while !end_of_input && chunks.len() < CHUNKS_IN_FLIGHT {
+                        let chunk = receiver
+                            .recv()
+                            .map_err(|_| Error::Params("the CSV reader thread stopped".into()))??;
+                        if chunk.records.is_empty() {
+                            end_of_input = true;
                             break;
                         }
-                    }
-                });
-            } else {
-                drop(sender);
-                inline_reader = Some(records);
-            }
-            let mut offset = 0;
-            loop {
-                let chunk = match inline_reader.as_mut() {
-                    Some(records) => read_chunk(records, fields, &mut mean_row)?,
-                    None => receiver
-                        .recv()
-                        .map_err(|_| Error::Params("the CSV reader thread stopped".into()))??,
-                };
-                if chunk.records.is_empty() {
-                    break;
-                }
-                let part_len = chunk
-                    .records
-                    .len()
-                    .div_ceil(workers * PARTS_PER_WORKER)
-                    .max(1);
-                let parts: Vec<Part> = chunk
-                    .records
-                    .par_chunks(part_len)
-                    .map(|rows| {
-                        let lent = scorers.lock().map(|mut pool| pool.pop()).unwrap_or(None);
-                        let mut scorer = lent.unwrap_or_else(|| self.model.scorer());
-                        let part = self.score_part(rows, &mut scorer);
-                        if let Ok(mut pool) = scorers.lock() {
-                            pool.push(scorer);
+                        let rows = std::sync::Arc::new(chunk.records);
+                        let part_len = rows.len().div_ceil(workers * PARTS_PER_WORKER).max(1);
+                        for start in (0..rows.len()).step_by(part_len) {
+                            let (rows, done) = (std::sync::Arc::clone(&rows), done.clone());
+                            let number = spawned;
+                            pool.spawn(move |_| {
+                                let end = (start + part_len).min(rows.len());
+                                // Every part sends a result, even one that panicked, so
+                                // that the writer never waits for it forever.
+                                let part = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                    let lent = scorers.lock().map(|mut p| p.pop()).unwrap_or(None);
+                                    let mut scorer = lent.unwrap_or_else(|| self.model.scorer());
+                                    let part = self.score_part(&rows[start..end], &mut scorer);
+                                    if let Ok(mut pool) = scorers.lock() {
+                                        pool.push(scorer);
+                                    }
+                                    part
+                                }))
+                                .unwrap_or_else(|_| {
+                                    Err(Error::Params("a worker thread failed".into()))
+                                });
+                                // The receiver is gone only when the run already failed.
+                                let _ = done.send((number, part));
+                            });
+                            spawned += 1;
                         }
-                        part
-                    })
-                    .collect::<Result<_>>()?;
-                for part in parts {
-                    if let Some(reject) = part.rejects.first() {
-                        match rejects.as_deref_mut() {
-                            Some(file) => file.write(&part.rejects)?,
-                            None => {
-                                return Err(Error::input(
-                                    format!("{}:{}", self.columns.name(), reject.line),
-                                    format!(
-                                        "{} (use --rejects PATH to set bad rows aside)",
-                                        reject.reason
-                                    ),
-                                ));
-                            }
-                        }
+                        chunks.push_back((spawned, chunk.end_offset));
                     }
-                    out.write_all(&part.output).map_err(write_error)?;
-                    stats.rows += part.rows;
-                    stats.rejected += part.rejects.len() as u64;
-                    stats.no_known_word += part.no_known_word;
+                    if written == spawned {
+                        return Ok(stats);
+                    }
+                    let part = loop {
+                        if let Some(part) = finished.remove(&written) {
+                            break part;
+                        }
+                        let (number, part) = results
+                            .recv()
+                            .map_err(|_| Error::Params("a worker thread failed".into()))?;
+                        finished.insert(number, part);
+                    };
+                    emit(part?, &mut stats)?;
+                    written += 1;
+                    if let Some(&(last, end_offset)) = chunks.front()
+                        && last == written
+                    {
+                        chunks.pop_front();
+                        self.chunk_done(&mut stats, end_offset);
+                    }
                 }
-                stats.bytes = chunk.end_offset;
-                self.progress.inc(chunk.end_offset - offset);
-                self.progress.set_message(format!("{} rows", stats.rows));
-                offset = chunk.end_offset;
-            }
-            Ok(stats)
+            })
         })
+    }
+
+    /// Counts a chunk as written, up to `end_offset` bytes of the input.
+    fn chunk_done(&self, stats: &mut Stats, end_offset: u64) {
+        self.progress.inc(end_offset - stats.bytes);
+        stats.bytes = end_offset;
+        self.progress.set_message(format!("{} rows", stats.rows));
     }
 
     fn score_part(&self, rows: &[csv::ByteRecord], scorer: &mut Scorer) -> Result<Part> {
