@@ -74,9 +74,21 @@ pub fn run(args: Args) -> Result<()> {
             ));
         }
     }
-    let model = args.model.load()?;
-    let input = CsvInput::open_with(&args.input, args.delimiter, true)?;
-    let text_index = input.column(&args.text_column)?;
+    // The model loads while the input's header and first chunks are read; its errors come
+    // first all the same.
+    let threaded = rayon::current_num_threads() > 1;
+    let (model, input) = std::thread::scope(|scope| {
+        let loading = scope.spawn(|| args.model.load());
+        let input = CsvInput::open_with(&args.input, args.delimiter, true).and_then(|input| {
+            let text_index = input.column(&args.text_column)?;
+            let (records, columns) = input.into_parts();
+            let chunks = Chunks::start(records, columns.headers().len(), threaded);
+            Ok((chunks, columns, text_index))
+        });
+        (loading.join(), input)
+    });
+    let model = model.map_err(|_| Error::Params("loading the model failed".into()))??;
+    let (chunks, columns, text_index) = input?;
     let total_bytes = (args.input != "-")
         .then(|| std::fs::metadata(&args.input).ok().map(|m| m.len()))
         .flatten();
@@ -87,7 +99,6 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => Some(Rejects::create(path, args.delimiter)?),
         None => None,
     };
-    let (records, columns) = input.into_parts();
     let job = Job {
         model: &model,
         columns: &columns,
@@ -98,14 +109,14 @@ pub fn run(args: Args) -> Result<()> {
     let stats = match args.output.as_str() {
         "-" => {
             let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
-            let stats = job.run(records, &mut out, rejects.as_mut(), "<stdout>")?;
+            let stats = job.run(chunks, &mut out, rejects.as_mut(), "<stdout>")?;
             out.flush().map_err(stdout_error)?;
             stats
         }
         path => {
             let file = AtomicFile::create(Path::new(path))?;
-            let mut out = SyncingWriter::new(&file, path, rayon::current_num_threads() > 1)?;
-            let stats = job.run(records, &mut out, rejects.as_mut(), path)?;
+            let mut out = SyncingWriter::new(&file, path, threaded)?;
+            let stats = job.run(chunks, &mut out, rejects.as_mut(), path)?;
             out.finish()?;
             file.commit()?;
             stats
@@ -327,6 +338,57 @@ fn read_chunk(records: &mut CsvRecords, fields: usize, mean_row: &mut usize) -> 
     })
 }
 
+/// Where the chunks come from: read in turn by the scoring thread itself (one thread), or
+/// by a reader thread of their own, two chunks ahead at most.
+enum Chunks {
+    Inline {
+        records: CsvRecords,
+        fields: usize,
+        mean_row: usize,
+    },
+    Reader(mpsc::Receiver<Result<Chunk>>),
+}
+
+impl Chunks {
+    fn start(mut records: CsvRecords, fields: usize, threaded: bool) -> Self {
+        let mut mean_row = 256;
+        if !threaded {
+            return Chunks::Inline {
+                records,
+                fields,
+                mean_row,
+            };
+        }
+        let (sender, receiver) = mpsc::sync_channel::<Result<Chunk>>(2);
+        // Not joined: it ends at the end of the input, on an error, or when the receiver is
+        // gone (the run failed), and a process that stops early does not wait for it.
+        std::thread::spawn(move || {
+            loop {
+                let chunk = read_chunk(&mut records, fields, &mut mean_row);
+                let last = chunk.as_ref().map_or(true, |c| c.records.is_empty());
+                if sender.send(chunk).is_err() || last {
+                    break;
+                }
+            }
+        });
+        Chunks::Reader(receiver)
+    }
+
+    /// The next chunk; an empty one at the end of the input.
+    fn next(&mut self) -> Result<Chunk> {
+        match self {
+            Chunks::Inline {
+                records,
+                fields,
+                mean_row,
+            } => read_chunk(records, *fields, mean_row),
+            Chunks::Reader(receiver) => receiver
+                .recv()
+                .map_err(|_| Error::Params("the CSV reader thread stopped".into()))?,
+        }
+    }
+}
+
 /// A bad row: its line, why, and the row itself as CSV.
 struct Reject {
     line: u64,
@@ -354,7 +416,7 @@ struct Job<'a> {
 impl Job<'_> {
     fn run(
         &self,
-        mut records: CsvRecords,
+        mut chunks: Chunks,
         out: &mut impl Write,
         mut rejects: Option<&mut Rejects>,
         out_name: &str,
@@ -388,8 +450,6 @@ impl Job<'_> {
         out.write_all(&header).map_err(write_error)?;
 
         let workers = rayon::current_num_threads().max(1);
-        let fields = self.columns.headers().len();
-        let mut mean_row = 256;
         let mut stats = Stats::default();
         let mut emit = |part: Part, stats: &mut Stats| -> Result<()> {
             if let Some(reject) = part.rejects.first() {
@@ -416,7 +476,7 @@ impl Job<'_> {
             // One thread means one core: read, score and write in turn.
             let mut scorer = self.model.scorer();
             loop {
-                let chunk = read_chunk(&mut records, fields, &mut mean_row)?;
+                let chunk = chunks.next()?;
                 if chunk.records.is_empty() {
                     return Ok(stats);
                 }
@@ -429,89 +489,74 @@ impl Job<'_> {
         // by the workers on their first part, so that their caches are allocated in parallel.
         let scorers: std::sync::Mutex<Vec<Scorer>> = std::sync::Mutex::new(Vec::new());
         let scorers = &scorers;
-        std::thread::scope(|threads| -> Result<Stats> {
-            // Reading overlaps scoring; two chunks wait at most.
-            let (sender, receiver) = mpsc::sync_channel::<Result<Chunk>>(2);
-            threads.spawn(move || {
-                loop {
-                    let chunk = read_chunk(&mut records, fields, &mut mean_row);
-                    let last = chunk.as_ref().map_or(true, |c| c.records.is_empty());
-                    if sender.send(chunk).is_err() || last {
+        // The parts of the chunks in flight are scored as the workers get to them, and
+        // written in input order as they come back: no worker waits for the last part
+        // of a chunk nor for the writing of the previous one before it starts the next.
+        rayon::in_place_scope(|pool| -> Result<Stats> {
+            let (done, results) = mpsc::channel::<(u64, Result<Part>)>();
+            let mut finished: std::collections::BTreeMap<u64, Result<Part>> =
+                std::collections::BTreeMap::new();
+            // (parts spawned up to the end of a chunk, where the chunk ends in the input)
+            let mut in_flight: std::collections::VecDeque<(u64, u64)> =
+                std::collections::VecDeque::new();
+            let (mut spawned, mut written) = (0u64, 0u64);
+            let mut end_of_input = false;
+            loop {
+                while !end_of_input && in_flight.len() < CHUNKS_IN_FLIGHT {
+                    let chunk = chunks.next()?;
+                    if chunk.records.is_empty() {
+                        end_of_input = true;
                         break;
                     }
-                }
-            });
-            // The parts of the chunks in flight are scored as the workers get to them, and
-            // written in input order as they come back: no worker waits for the last part
-            // of a chunk nor for the writing of the previous one before it starts the next.
-            rayon::in_place_scope(|pool| -> Result<Stats> {
-                let (done, results) = mpsc::channel::<(u64, Result<Part>)>();
-                let mut finished: std::collections::BTreeMap<u64, Result<Part>> =
-                    std::collections::BTreeMap::new();
-                // (parts spawned up to the end of a chunk, where the chunk ends in the input)
-                let mut chunks: std::collections::VecDeque<(u64, u64)> =
-                    std::collections::VecDeque::new();
-                let (mut spawned, mut written) = (0u64, 0u64);
-                let mut end_of_input = false;
-                loop {
-                    while !end_of_input && chunks.len() < CHUNKS_IN_FLIGHT {
-                        let chunk = receiver
-                            .recv()
-                            .map_err(|_| Error::Params("the CSV reader thread stopped".into()))??;
-                        if chunk.records.is_empty() {
-                            end_of_input = true;
-                            break;
-                        }
-                        let rows = std::sync::Arc::new(chunk.records);
-                        let part_len = rows.len().div_ceil(workers * PARTS_PER_WORKER).max(1);
-                        for start in (0..rows.len()).step_by(part_len) {
-                            let (rows, done) = (std::sync::Arc::clone(&rows), done.clone());
-                            let number = spawned;
-                            pool.spawn(move |_| {
-                                let end = (start + part_len).min(rows.len());
-                                // Every part sends a result, even one that panicked, so
-                                // that the writer never waits for it forever.
-                                let part = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                    let lent = scorers.lock().map(|mut p| p.pop()).unwrap_or(None);
-                                    let mut scorer = lent.unwrap_or_else(|| self.model.scorer());
-                                    let part = self.score_part(&rows[start..end], &mut scorer);
-                                    if let Ok(mut pool) = scorers.lock() {
-                                        pool.push(scorer);
-                                    }
-                                    part
-                                }))
-                                .unwrap_or_else(|_| {
-                                    Err(Error::Params("a worker thread failed".into()))
-                                });
-                                // The receiver is gone only when the run already failed.
-                                let _ = done.send((number, part));
+                    let rows = std::sync::Arc::new(chunk.records);
+                    let part_len = rows.len().div_ceil(workers * PARTS_PER_WORKER).max(1);
+                    for start in (0..rows.len()).step_by(part_len) {
+                        let (rows, done) = (std::sync::Arc::clone(&rows), done.clone());
+                        let number = spawned;
+                        pool.spawn(move |_| {
+                            let end = (start + part_len).min(rows.len());
+                            // Every part sends a result, even one that panicked, so
+                            // that the writer never waits for it forever.
+                            let part = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                let lent = scorers.lock().map(|mut p| p.pop()).unwrap_or(None);
+                                let mut scorer = lent.unwrap_or_else(|| self.model.scorer());
+                                let part = self.score_part(&rows[start..end], &mut scorer);
+                                if let Ok(mut pool) = scorers.lock() {
+                                    pool.push(scorer);
+                                }
+                                part
+                            }))
+                            .unwrap_or_else(|_| {
+                                Err(Error::Params("a worker thread failed".into()))
                             });
-                            spawned += 1;
-                        }
-                        chunks.push_back((spawned, chunk.end_offset));
+                            // The receiver is gone only when the run already failed.
+                            let _ = done.send((number, part));
+                        });
+                        spawned += 1;
                     }
-                    if written == spawned {
-                        return Ok(stats);
-                    }
-                    let part = loop {
-                        if let Some(part) = finished.remove(&written) {
-                            break part;
-                        }
-                        let (number, part) = results
-                            .recv()
-                            .map_err(|_| Error::Params("a worker thread failed".into()))?;
-                        finished.insert(number, part);
-                    };
-                    emit(part?, &mut stats)?;
-                    written += 1;
-                    if let Some(&(last, end_offset)) = chunks.front()
-                        && last == written
-                    {
-                        chunks.pop_front();
-                        self.chunk_done(&mut stats, end_offset);
-                    }
+                    in_flight.push_back((spawned, chunk.end_offset));
                 }
-            })
+                if written == spawned {
+                    return Ok(stats);
+                }
+                let part = loop {
+                    if let Some(part) = finished.remove(&written) {
+                        break part;
+                    }
+                    let (number, part) = results
+                        .recv()
+                        .map_err(|_| Error::Params("a worker thread failed".into()))?;
+                    finished.insert(number, part);
+                };
+                emit(part?, &mut stats)?;
+                written += 1;
+                if let Some(&(last, end_offset)) = in_flight.front()
+                    && last == written
+                {
+                    in_flight.pop_front();
+                    self.chunk_done(&mut stats, end_offset);
+                }
+            }
         })
     }
 
