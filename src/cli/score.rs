@@ -175,6 +175,8 @@ enum WriterMode {
     Inline(Sink),
     Threaded {
         sender: Option<mpsc::SyncSender<Vec<u8>>>,
+        /// Buffers the thread has written, sent back to be filled again.
+        written: mpsc::Receiver<Vec<u8>>,
         thread: Option<std::thread::JoinHandle<io::Result<()>>>,
     },
 }
@@ -221,14 +223,19 @@ impl SyncingWriter {
         };
         let mode = if threaded {
             let (sender, receiver) = mpsc::sync_channel::<Vec<u8>>(4);
+            let (give_back, written) = mpsc::channel::<Vec<u8>>();
             let thread = std::thread::spawn(move || -> io::Result<()> {
-                for buffer in receiver {
+                for mut buffer in receiver {
                     sink.put(&buffer)?;
+                    buffer.clear();
+                    // Reused rather than freed: a fresh megabyte is a page fault per 4 KiB.
+                    let _ = give_back.send(buffer);
                 }
                 Ok(())
             });
             WriterMode::Threaded {
                 sender: Some(sender),
+                written,
                 thread: Some(thread),
             }
         } else {
@@ -245,15 +252,22 @@ impl SyncingWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let sender = match &mut self.mode {
+        let (sender, empty) = match &mut self.mode {
             WriterMode::Inline(sink) => {
                 sink.put(&self.buffer)?;
                 self.buffer.clear();
                 return Ok(());
             }
-            WriterMode::Threaded { sender, .. } => sender,
+            WriterMode::Threaded {
+                sender, written, ..
+            } => {
+                let empty = written
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUFFER));
+                (sender, empty)
+            }
         };
-        let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(WRITE_BUFFER));
+        let full = std::mem::replace(&mut self.buffer, empty);
         let sent = sender
             .as_ref()
             .map(|s| s.send(full).is_ok())
@@ -272,7 +286,7 @@ impl SyncingWriter {
     fn stop(&mut self) -> io::Result<()> {
         match &mut self.mode {
             WriterMode::Inline(_) => Ok(()),
-            WriterMode::Threaded { sender, thread } => {
+            WriterMode::Threaded { sender, thread, .. } => {
                 *sender = None;
                 match thread.take().map(|t| t.join()) {
                     Some(Ok(result)) => result,

@@ -176,25 +176,33 @@ impl Analyzer {
         cache.pending = pending;
     }
 
-    /// The map level of the cache, and on a miss the analyzer chain itself.
+    /// The analyzer chain for a word the first level of the cache does not hold, through the
+    /// map level for a long word. A short word is not put in the map: the first level keeps
+    /// it (and, should it let it go, it is normalised again when it comes back).
     fn lookup_slow<V: Copy>(
         &self,
         word: &str,
         cache: &mut WordCache<V>,
         resolve: &mut impl FnMut(&str) -> V,
     ) -> Option<V> {
-        if let Some(&value) = cache.map.get(word) {
+        let short = pack_short(word);
+        if short.is_none()
+            && let Some(&value) = cache.map.get(word)
+        {
             return value;
         }
         let value = self.normalize_word(word).map(|term| resolve(&term));
-        if let (Some(recorded), Some(key)) = (&mut cache.recorded, pack_short(word)) {
-            recorded.push((key, value));
+        match (&mut cache.recorded, short) {
+            (Some(recorded), Some(key)) => recorded.push((key, value)),
+            (_, Some(_)) => {}
+            (_, None) => {
+                if cache.map.len() >= cache.capacity {
+                    // The first level's values stay right: they do not depend on the map.
+                    cache.map.clear();
+                }
+                cache.map.insert(CompactString::from(word), value);
+            }
         }
-        if cache.map.len() >= cache.capacity {
-            // The first level's values stay right: they do not depend on the map.
-            cache.map.clear();
-        }
-        cache.map.insert(CompactString::from(word), value);
         value
     }
 
@@ -286,11 +294,14 @@ impl Analyzer {
 /// Memo of raw word → resolved term for [`Analyzer::resolve_words`]; one per worker thread.
 ///
 /// Two levels: a two-way set-associative table of short words (packed into 16 bytes,
-/// compared in two instructions, its set computed and prefetched ahead of the read), in front
-/// of a map of the words it lets go and of the long ones. Profiling showed the map's entries
-/// missing the CPU cache on most tokens; the first level serves almost every token of a feed.
-/// Both have a fixed size (the map is cleared when full), so memory stays flat on endless
-/// streams and does not grow with the number of distinct words a thread meets.
+/// compared in two instructions, its set computed and prefetched ahead of the read), and a
+/// map of the long words. Profiling showed the map's entries missing the CPU cache on most
+/// tokens; the first level serves almost every token of a feed. The map once held the short
+/// words too, in case the first level let them go: filling it with every new word of a
+/// thread cost more (inserts, and a page fault per 4 KiB of it) than normalising again the
+/// few that come back. Both have a bounded size (the map is cleared when full), so memory
+/// stays flat on endless streams and does not grow with the number of distinct words a
+/// thread meets.
 pub struct WordCache<V> {
     /// (packed word in two halves, its value); key 0 is an empty slot, as no word packs to
     /// 0. Halves rather than a `u128`, whose alignment would pad each slot to 32 bytes.
@@ -326,9 +337,8 @@ impl<V: Copy> WordCache<V> {
         let capacity = capacity.max(1);
         WordCache {
             hot: crate::huge_page_vec(HOT_SLOTS, ([0; 2], None)),
-            // At its full size from the start: it fills on every cold start, and growing it
-            // rehashed it ten times on the way (profiled).
-            map: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            // Long words only: a few thousand per thread on a feed; it grows if need be.
+            map: FxHashMap::with_capacity_and_hasher(capacity.min(1 << 12), Default::default()),
             capacity,
             pending: Vec::new(),
             recorded: None,
