@@ -518,9 +518,19 @@ impl Job<'_> {
                 std::collections::VecDeque::new();
             let (mut spawned, mut written) = (0u64, 0u64);
             let mut end_of_input = false;
+            // An input error met reading ahead comes after the rows before it, whose own
+            // errors (a bad row) come first.
+            let mut read_error = None;
             loop {
                 while !end_of_input && in_flight.len() < CHUNKS_IN_FLIGHT {
-                    let chunk = chunks.next()?;
+                    let chunk = match chunks.next() {
+                        Ok(chunk) => chunk,
+                        Err(e) => {
+                            read_error = Some(e);
+                            end_of_input = true;
+                            break;
+                        }
+                    };
                     if chunk.records.is_empty() {
                         end_of_input = true;
                         break;
@@ -554,7 +564,7 @@ impl Job<'_> {
                     in_flight.push_back((spawned, chunk.end_offset));
                 }
                 if written == spawned {
-                    return Ok(stats);
+                    return read_error.map_or(Ok(stats), Err);
                 }
                 let part = loop {
                     if let Some(part) = finished.remove(&written) {
