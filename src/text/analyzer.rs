@@ -569,17 +569,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn cached_path_matches_plain_path() {
-        let analyzer = french();
-        let text = "L’e-commerce progresse : les clients d’aujourd’hui achètent en ligne. \
-                    Les CLIENTS achètent, les clients reviennent.";
-        let mut cache = WordCache::with_capacity(3);
-        let mut terms: Vec<String> = Vec::new();
+    /// `text`'s terms through [`Analyzer::resolve_words`] and `cache`, each new term added to
+    /// `terms` (whose positions are the values the cache holds).
+    fn resolve_terms(
+        analyzer: &Analyzer,
+        text: &str,
+        cache: &mut WordCache<u32>,
+        terms: &mut Vec<String>,
+    ) -> Vec<String> {
         let mut seen = Vec::new();
         analyzer.resolve_words(
             text,
-            &mut cache,
+            cache,
             &KnownWords::empty(),
             |term| {
                 terms.push(term.to_string());
@@ -587,7 +588,16 @@ mod tests {
             },
             &mut seen,
         );
-        let cached: Vec<&str> = seen.iter().map(|&i| terms[i as usize].as_str()).collect();
+        seen.iter().map(|&i| terms[i as usize].clone()).collect()
+    }
+
+    #[test]
+    fn cached_path_matches_plain_path() {
+        let analyzer = french();
+        let text = "L’e-commerce progresse : les clients d’aujourd’hui achètent en ligne. \
+                    Les CLIENTS achètent, les clients reviennent.";
+        let mut cache = WordCache::with_capacity(3);
+        let cached = resolve_terms(&analyzer, text, &mut cache, &mut Vec::new());
         assert_eq!(cached, analyzer.words(text));
     }
 
@@ -598,23 +608,7 @@ mod tests {
         let mut cache = WordCache::new();
         assert_eq!(cache.hot.len(), FIRST_HOT_SLOTS);
         let mut terms: Vec<String> = Vec::new();
-        let resolve = |text: &str, terms: &mut Vec<String>, cache: &mut WordCache<u32>| {
-            let mut seen = Vec::new();
-            analyzer.resolve_words(
-                text,
-                cache,
-                &KnownWords::empty(),
-                |term| {
-                    terms.push(term.to_string());
-                    (terms.len() - 1) as u32
-                },
-                &mut seen,
-            );
-            seen.iter()
-                .map(|&i| terms[i as usize].clone())
-                .collect::<Vec<_>>()
-        };
-        let first = resolve(&text, &mut terms, &mut cache);
+        let first = resolve_terms(&analyzer, &text, &mut cache, &mut terms);
         assert_eq!(first, analyzer.words(&text));
         assert_eq!(terms.len(), 3_000);
         assert_eq!(cache.hot.len(), 8 * FIRST_HOT_SLOTS, "grew once");
@@ -623,19 +617,19 @@ mod tests {
         // The words the small first level held are kept through the growth; those it let go
         // while the text was read are normalised again (and a few that three words of the
         // text share a set of the larger one: at most 1 %).
-        let again = resolve(&text, &mut terms, &mut cache);
+        let again = resolve_terms(&analyzer, &text, &mut cache, &mut terms);
         assert_eq!(again, first);
         let normalised_again = terms.len() - 3_000;
         assert!(
             (3_000 - kept..3_000 - kept + 30).contains(&normalised_again),
             "{normalised_again} normalised again, {kept} kept"
         );
-        let third = resolve(&text, &mut terms, &mut cache);
+        let third = resolve_terms(&analyzer, &text, &mut cache, &mut terms);
         assert_eq!(third, first);
         assert!(terms.len() - 3_000 - normalised_again < 30);
         let more: String = (3_000..40_000).map(|i| format!("mot{i} ")).collect();
         assert_eq!(
-            resolve(&more, &mut terms, &mut cache),
+            resolve_terms(&analyzer, &more, &mut cache, &mut terms),
             analyzer.words(&more)
         );
         assert_eq!(cache.hot.len(), HOT_SLOTS, "grew to its largest");
@@ -661,18 +655,7 @@ mod tests {
             .map_init(
                 || (WordCache::new(), Vec::new()),
                 |(cache, terms): &mut (WordCache<u32>, Vec<String>), text| {
-                    let mut seen = Vec::new();
-                    analyzer.resolve_words(
-                        text,
-                        cache,
-                        &KnownWords::empty(),
-                        |term| {
-                            terms.push(term.to_string());
-                            (terms.len() - 1) as u32
-                        },
-                        &mut seen,
-                    );
-                    seen.iter().map(|&i| terms[i as usize].clone()).collect()
+                    resolve_terms(&analyzer, text, cache, terms)
                 },
             )
             .collect();
