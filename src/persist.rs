@@ -52,11 +52,9 @@
 //! file beside the target and renames it over the target only when complete.
 
 use crate::error::{Error, Result};
-use crate::features::{
-    FeatureConfig, IndexedWords, MAX_NGRAMS, NgramKey, NgramSlot, Vectorizer, Vocabulary,
-};
+use crate::features::{FeatureConfig, IndexedWords, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
 use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
-use crate::table::{F32Table, Plain, Table};
+use crate::table::{Plain, Table};
 use crate::text::{Analyzer, AnalyzerConfig, KnownWords};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -314,12 +312,15 @@ pub fn load(path: &Path, load: Load) -> Result<Classifier> {
     }
 }
 
-/// The payload of a model file, read in order through a checksum.
+/// The payload of a model file, read in order; each part's checksum is computed over the
+/// bytes it spans once they are known to be in the file.
 struct Payload<'a> {
     bytes: &'a [u8],
     at: usize,
-    hasher: crc32fast::Hasher,
 }
+
+/// A stored table: where its entries start in the file, and their bytes.
+type StoredTable<'a> = (usize, &'a [u8]);
 
 impl<'a> Payload<'a> {
     fn remaining(&self) -> u64 {
@@ -330,7 +331,6 @@ impl<'a> Payload<'a> {
     fn take(&mut self, n: u64) -> Option<&'a [u8]> {
         let end = self.at.checked_add(usize::try_from(n).ok()?)?;
         let bytes = self.bytes.get(self.at..end)?;
-        self.hasher.update(bytes);
         self.at = end;
         Some(bytes)
     }
@@ -345,9 +345,20 @@ impl<'a> Payload<'a> {
         self.take(n).is_some_and(|pad| pad.iter().all(|&b| b == 0))
     }
 
-    /// The checksum of what was taken since the last call.
-    fn checksum(&mut self) -> u32 {
-        std::mem::take(&mut self.hasher).finalize()
+    /// A table stored as its number of entries (u64) and then the entries, `entry_bytes`
+    /// each; `None` when the file is too short for it.
+    fn table(&mut self, entry_bytes: u64) -> Option<StoredTable<'a>> {
+        let entries = self.u64()?;
+        let start = HEADER_LEN as usize + self.at;
+        let bytes = entries
+            .checked_mul(entry_bytes)
+            .and_then(|len| self.take(len))?;
+        Some((start, bytes))
+    }
+
+    /// The checksum of the bytes from `start` to where the reading stands.
+    fn checksum_from(&self, start: usize) -> u32 {
+        crc32fast::hash(&self.bytes[start..self.at])
     }
 }
 
@@ -377,17 +388,6 @@ fn padding_to(offset: u64, align: u64) -> u64 {
     offset.next_multiple_of(align) - offset
 }
 
-/// A vocabulary as loading makes it beside the tables: whole (format 5 and before, its
-/// n-gram tables built from the metadata's list) or its words only (format 6, its n-gram
-/// tables read from the file).
-enum VocabularyPart {
-    Whole(Vocabulary),
-    Words(IndexedWords),
-}
-
-/// A vocabulary's n-grams, n-gram table and filter, as format 6 stores them.
-type NgramTables = (Table<NgramKey>, Table<NgramSlot>, Table<u64>);
-
 fn append_u32s<const N: usize>(values: &[u32; N], out: &mut Vec<u8>) {
     for value in values {
         out.extend_from_slice(&value.to_le_bytes());
@@ -398,25 +398,15 @@ fn u32_le(bytes: &[u8]) -> u32 {
     u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
 
-/// A table stored as its number of entries (u64) and then the entries, `entry_bytes` each
-/// (a whole number of `T`s of `N` bytes), read in place from the mapped file `map` when there
-/// is one. `None` when the file is too short for it.
-fn read_table<T: Plain, const N: usize>(
-    payload: &mut Payload,
+/// A stored table's values (`N` bytes each), read in place from the mapped file `map` when
+/// there is one, decoded otherwise.
+fn table_of<T: Plain, const N: usize>(
     map: Option<&Arc<memmap2::Mmap>>,
-    entry_bytes: u64,
+    (start, bytes): StoredTable,
     decode_value: fn([u8; N]) -> T,
-) -> Option<Table<T>> {
-    let entries = payload.u64()?;
-    let start = HEADER_LEN as usize + payload.at;
-    let bytes = entries
-        .checked_mul(entry_bytes)
-        .and_then(|len| payload.take(len))?;
-    let values = bytes.len() / N;
-    Some(
-        map.and_then(|map| Table::view(map, start, values))
-            .unwrap_or_else(|| decode(bytes, decode_value).into()),
-    )
+) -> Table<T> {
+    map.and_then(|map| Table::view(map, start, bytes.len() / N))
+        .unwrap_or_else(|| decode(bytes, decode_value).into())
 }
 
 /// `map` is the mapped file whose bytes `bytes` are, if it is one: the weights are then
@@ -480,7 +470,6 @@ fn read_model(
     let mut payload = Payload {
         bytes: &bytes[HEADER_LEN as usize..],
         at: 0,
-        hasher: crc32fast::Hasher::new(),
     };
     let corrupted = |what: &str| fail(format!("corrupted: {what}"));
     let mismatch = || fail("checksum mismatch: the file is corrupted".into());
@@ -544,9 +533,45 @@ fn read_model(
         // hint, so an older kernel's refusal changes nothing.
         let _ = map.advise_range(memmap2::Advice::PopulateRead, 0, weights_start + 4 * cells);
     }
-    // The vocabulary's lookup tables are built (format 6: its words indexed) while the
-    // weights and tables are read: together they are most of the loading time, and they do
-    // not depend on each other.
+    // Where the tables lie, each checked against the file's size before anything is read.
+    let weights = payload
+        .take(4 * cells as u64)
+        .map(|bytes| (weights_start, bytes))
+        .ok_or_else(|| corrupted("weights longer than the file"))?;
+    let (mut known, mut ngram_tables) = (None, None);
+    if version >= 5 {
+        let padding = padding_to(weights_start as u64 + 4 * cells as u64, 8);
+        if !payload.zeros(padding) {
+            return Err(corrupted("padding after the weights"));
+        }
+        known = Some(
+            payload
+                .table(24)
+                .ok_or_else(|| corrupted("known words longer than the file"))?,
+        );
+    }
+    if version >= 6 {
+        let keys = payload
+            .table(12)
+            .ok_or_else(|| corrupted("n-grams longer than the file"))?;
+        if keys.1.len() as u64 != 12 * ngram_count {
+            return Err(corrupted("n-gram count"));
+        }
+        if !payload.zeros(padding_to(HEADER_LEN + payload.at as u64, 8)) {
+            return Err(corrupted("padding after the n-grams"));
+        }
+        let slots = payload
+            .table(16)
+            .ok_or_else(|| corrupted("n-gram table longer than the file"))?;
+        let filter = payload
+            .table(8)
+            .ok_or_else(|| corrupted("n-gram filter longer than the file"))?;
+        ngram_tables = Some((keys, slots, filter));
+    }
+    // The vocabulary is made (format 6: its words indexed, its stored tables checked; before:
+    // its tables built) while the scoring part's checksum is computed and the weights and
+    // known words are read: together they are most of the loading time, and they do not
+    // depend on each other.
     let (words, ngrams) = (
         std::mem::take(&mut meta.words),
         std::mem::take(&mut meta.ngrams),
@@ -554,60 +579,39 @@ fn read_model(
     if version >= 6 && !ngrams.is_empty() {
         return Err(corrupted("n-grams in the metadata"));
     }
-    let (vocabulary, tables) = rayon::join(
-        || {
-            if version >= 6 {
-                IndexedWords::new(words).map(VocabularyPart::Words)
-            } else {
-                Vocabulary::new(words, ngrams).map(VocabularyPart::Whole)
-            }
+    let (vocabulary, (checksum, weights, known)) = rayon::join(
+        || match ngram_tables {
+            None => Vocabulary::new(words, ngrams),
+            Some((keys, slots, filter)) => Vocabulary::from_tables(
+                IndexedWords::new(words)?,
+                table_of(map, keys, |b: [u8; 12]| {
+                    std::array::from_fn(|i| u32_le(&b[4 * i..]))
+                }),
+                table_of(map, slots, |b: [u8; 16]| {
+                    std::array::from_fn(|i| u32_le(&b[4 * i..]))
+                }),
+                table_of(map, filter, u64::from_le_bytes),
+            ),
         },
-        || -> Result<(F32Table, Table<u64>, Option<NgramTables>)> {
-            let bytes = payload
-                .take(4 * cells as u64)
-                .ok_or_else(|| corrupted("weights longer than the file"))?;
-            let weights = map
-                .and_then(|map| F32Table::view(map, weights_start, cells))
-                .unwrap_or_else(|| decode(bytes, f32::from_le_bytes).into());
-            if version < 5 {
-                return Ok((weights, Vec::new().into(), None));
-            }
-            let padding = padding_to(weights_start as u64 + 4 * cells as u64, 8);
-            if !payload.zeros(padding) {
-                return Err(corrupted("padding after the weights"));
-            }
-            let known = read_table(&mut payload, map, 24, u64::from_le_bytes)
-                .ok_or_else(|| corrupted("known words longer than the file"))?;
-            if version < 6 {
-                return Ok((weights, known, None));
-            }
-            let ngrams = read_table(&mut payload, map, 12, |b: [u8; 12]| {
-                std::array::from_fn(|i| u32_le(&b[4 * i..]))
-            })
-            .ok_or_else(|| corrupted("n-grams longer than the file"))?;
-            if ngrams.len() as u64 != ngram_count {
-                return Err(corrupted("n-gram count"));
-            }
-            if !payload.zeros(padding_to(HEADER_LEN + payload.at as u64, 8)) {
-                return Err(corrupted("padding after the n-grams"));
-            }
-            let slots = read_table(&mut payload, map, 16, |b: [u8; 16]| {
-                std::array::from_fn(|i| u32_le(&b[4 * i..]))
-            })
-            .ok_or_else(|| corrupted("n-gram table longer than the file"))?;
-            let filter = read_table(&mut payload, map, 8, u64::from_le_bytes)
-                .ok_or_else(|| corrupted("n-gram filter longer than the file"))?;
-            Ok((weights, known, Some((ngrams, slots, filter))))
+        || {
+            (
+                payload.checksum_from(0),
+                table_of(map, weights, f32::from_le_bytes),
+                known.map_or_else(
+                    || Vec::new().into(),
+                    |known| table_of(map, known, u64::from_le_bytes),
+                ),
+            )
         },
     );
-    let (weights, known, ngram_tables) = tables?;
-    if payload.checksum() != scoring_checksum {
+    if checksum != scoring_checksum {
         return Err(mismatch());
     }
     if !meta.has_counts && payload.remaining() != 0 {
         return Err(corrupted("bytes left after the scoring part"));
     }
     let sums = if meta.has_counts && load == Load::Full {
+        let training_start = payload.at;
         let mut sums = Vec::with_capacity(k);
         for _ in 0..k {
             let n = payload
@@ -628,7 +632,7 @@ fn read_model(
         if payload.remaining() != 0 {
             return Err(corrupted("bytes left after the training sums"));
         }
-        if payload.checksum() != exact_checksum {
+        if payload.checksum_from(training_start) != exact_checksum {
             return Err(mismatch());
         }
         Some(sums)
@@ -637,15 +641,7 @@ fn read_model(
     };
 
     // The bytes are what was written; now check that what was written makes sense.
-    let vocabulary = match (vocabulary, ngram_tables) {
-        (Ok(VocabularyPart::Whole(vocabulary)), None) => Ok(vocabulary),
-        (Ok(VocabularyPart::Words(words)), Some((ngrams, slots, filter))) => {
-            Vocabulary::from_tables(words, ngrams, slots, filter)
-        }
-        (Err(e), _) => Err(e),
-        _ => Err("its tables do not match the format".into()),
-    }
-    .map_err(|e| fail(format!("vocabulary: {e}")))?;
+    let vocabulary = vocabulary.map_err(|e| fail(format!("vocabulary: {e}")))?;
     let vectorizer = Vectorizer::new(
         Analyzer::new(meta.analyzer),
         meta.features,
