@@ -394,8 +394,13 @@ fn append_u32s<const N: usize>(values: &[u32; N], out: &mut Vec<u8>) {
     }
 }
 
-fn u32_le(bytes: &[u8]) -> u32 {
-    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+/// `N` little-endian `u32`s from their `B` (= 4·`N`) bytes: the reader's side of
+/// [`append_u32s`].
+fn u32s_le<const B: usize, const N: usize>(bytes: [u8; B]) -> [u32; N] {
+    std::array::from_fn(|i| {
+        let at = 4 * i;
+        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+    })
 }
 
 /// A stored table's values (`N` bytes each), read in place from the mapped file `map` when
@@ -584,12 +589,8 @@ fn read_model(
             None => Vocabulary::new(words, ngrams),
             Some((keys, slots, filter)) => Vocabulary::from_tables(
                 IndexedWords::new(words)?,
-                table_of(map, keys, |b: [u8; 12]| {
-                    std::array::from_fn(|i| u32_le(&b[4 * i..]))
-                }),
-                table_of(map, slots, |b: [u8; 16]| {
-                    std::array::from_fn(|i| u32_le(&b[4 * i..]))
-                }),
+                table_of(map, keys, u32s_le::<12, 3>),
+                table_of(map, slots, u32s_le::<16, 4>),
                 table_of(map, filter, u64::from_le_bytes),
             ),
         },
