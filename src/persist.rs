@@ -725,8 +725,10 @@ pub struct AtomicFile {
     writeback: Writeback,
 }
 
-/// How often (in bytes written) a file's pages are handed to the disk ([`Writeback`]).
-const WRITEBACK_EVERY: u64 = 8 << 20;
+/// How often (in bytes written) a file's pages are handed to the disk ([`Writeback`]). The
+/// final sync waits for at most this much: on the 14 MB test split's 15 MB output, its
+/// `fsync` took 3.1–4.4 ms with 8 MB, 0.5–0.7 ms with 1 MB (strace, 3 runs each).
+const WRITEBACK_EVERY: u64 = 1 << 20;
 
 /// Hands a file's pages to the disk every [`WRITEBACK_EVERY`] bytes written, without waiting
 /// for them, so that the disk works while the program goes on and a final sync waits for
