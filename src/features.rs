@@ -19,9 +19,10 @@ pub type SparseRow = Vec<(u32, f64)>;
 pub const MAX_NGRAMS: usize = 3;
 
 /// How a term's count in a document becomes its weight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 pub enum TermFrequency {
     /// The count itself.
+    #[default]
     Raw,
     /// 1 + ln(count): a word repeated ten times is not ten times the evidence.
     Log,
@@ -54,14 +55,23 @@ pub struct FeatureConfig {
     /// from the rest of this struct.
     #[serde(skip)]
     pub min_df_ngrams: Option<usize>,
+    /// How a word's count in a document becomes its weight.
     pub tf: TermFrequency,
+    /// The same for n-grams. A phrase repeated in one document is mostly a quoted reply, a
+    /// signature or a page's boilerplate, not more evidence: counted once, n-grams scored
+    /// better in cross-validation on every training set tried (README, "Choosing the
+    /// defaults"). Stored by `persist` apart from the rest of this struct; models written
+    /// before it existed weigh n-grams as words (`tf`).
+    #[serde(skip)]
+    pub ngram_tf: TermFrequency,
     /// Multiply weights by the smoothed inverse document frequency, ln((1+n)/(1+df)) + 1.
     pub idf: bool,
     pub norm: Norm,
 }
 
 /// The defaults are the built-in model's settings, chosen by measurement (README, "Choosing
-/// the defaults"): word bigrams, features in two documents or more, raw counts, unit length.
+/// the defaults"): word bigrams, features in two documents or more, raw word counts, n-grams
+/// counted once per document, unit length.
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
@@ -69,6 +79,7 @@ impl Default for FeatureConfig {
             min_df: 2,
             min_df_ngrams: None,
             tf: TermFrequency::Raw,
+            ngram_tf: TermFrequency::Binary,
             idf: false,
             norm: Norm::L2,
         }
@@ -532,10 +543,18 @@ impl Vectorizer {
 
     /// Turns raw counts into weights: term-frequency transform, idf, normalisation.
     pub fn weigh(&self, row: &mut SparseRow) {
-        match self.config.tf {
-            TermFrequency::Raw => {}
-            TermFrequency::Log => row.iter_mut().for_each(|(_, v)| *v = 1.0 + v.ln()),
-            TermFrequency::Binary => row.iter_mut().for_each(|(_, v)| *v = 1.0),
+        let (word_tf, ngram_tf) = (self.config.tf, self.config.ngram_tf);
+        if (word_tf, ngram_tf) != (TermFrequency::Raw, TermFrequency::Raw) {
+            // Word ids come before n-gram ids.
+            let words = self.vocabulary.words().len() as u32;
+            for (feature, value) in row.iter_mut() {
+                let tf = if *feature < words { word_tf } else { ngram_tf };
+                match tf {
+                    TermFrequency::Raw => {}
+                    TermFrequency::Log => *value = 1.0 + value.ln(),
+                    TermFrequency::Binary => *value = 1.0,
+                }
+            }
         }
         if self.config.idf {
             for (feature, value) in row.iter_mut() {
@@ -1347,6 +1366,33 @@ mod tests {
         let mut row = vec![(0, 1.0), (1, 7.0)];
         vectorizer.weigh(&mut row);
         assert_eq!(row, [(0, 1.0), (1, 1.0)]);
+    }
+
+    #[test]
+    fn ngrams_have_their_own_tf() {
+        // Words "a", "b" (ids 0, 1), n-gram "a b" (id 2).
+        let vocabulary =
+            Vocabulary::new(vec!["a".into(), "b".into()], vec![[0, 1, NO_WORD]]).unwrap();
+        let weigh = |tf, ngram_tf| {
+            let config = FeatureConfig {
+                tf,
+                ngram_tf,
+                norm: Norm::None,
+                ..FeatureConfig::default()
+            };
+            let vectorizer =
+                Vectorizer::new(analyzer(), config, vocabulary.clone(), Vec::new()).unwrap();
+            let mut row = vec![(0, 3.0), (1, 1.0), (2, 3.0)];
+            vectorizer.weigh(&mut row);
+            row
+        };
+        use TermFrequency::{Binary, Log, Raw};
+        assert_eq!(FeatureConfig::default().ngram_tf, Binary);
+        assert_eq!(weigh(Raw, Binary), [(0, 3.0), (1, 1.0), (2, 1.0)]);
+        assert_eq!(weigh(Raw, Raw), [(0, 3.0), (1, 1.0), (2, 3.0)]);
+        assert_eq!(weigh(Binary, Raw), [(0, 1.0), (1, 1.0), (2, 3.0)]);
+        let log3 = 1.0 + 3f64.ln();
+        assert_eq!(weigh(Log, Binary), [(0, log3), (1, 1.0), (2, 1.0)]);
     }
 
     #[test]

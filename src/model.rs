@@ -113,6 +113,12 @@ impl ClassifierParams {
         self
     }
 
+    /// `--ngram-tf`: see [`FeatureConfig::ngram_tf`].
+    pub fn ngram_tf(mut self, tf: TermFrequency) -> Self {
+        self.features.ngram_tf = tf;
+        self
+    }
+
     pub fn idf(mut self, idf: bool) -> Self {
         self.features.idf = idf;
         self

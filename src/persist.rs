@@ -14,6 +14,7 @@
 //!                 words, n-grams (as word ids; empty from format 6 on), idf, documents
 //!                 per label, priors, whether the training part follows; then the
 //!                 settings stored apart ([`Extra`]): dotted words, n-gram min-df; then
+//!                 (format 7 on) the n-grams' term frequency (before: the words'); then
 //!                 (format 6 on) N, the number of n-grams, F = words + N
 //!                 (postcard)
 //!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
@@ -63,7 +64,7 @@ use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
 /// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
@@ -153,9 +154,20 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
         dotted_words: model.analyzer_config().dotted_words,
         min_df_ngrams: model.feature_config().min_df_ngrams.map(|m| m as u64),
     };
+    let features = model.feature_config();
+    if version < 7 && features.ngram_tf != features.tf {
+        return Err(Error::Params(format!(
+            "format {version} cannot store an n-gram term frequency that differs from the words'"
+        )));
+    }
+    let ngram_tf = (version >= 7).then_some(features.ngram_tf);
     let ngram_count = (version >= 6).then_some(model.vocabulary().ngrams().len() as u64);
     let meta = postcard::to_allocvec(&meta)
         .and_then(|meta| postcard::to_extend(&extra, meta))
+        .and_then(|meta| match ngram_tf {
+            Some(tf) => postcard::to_extend(&tf, meta),
+            None => Ok(meta),
+        })
         .and_then(|meta| match ngram_count {
             Some(count) => postcard::to_extend(&count, meta),
             None => Ok(meta),
@@ -486,16 +498,19 @@ fn read_model(
         .ok_or_else(|| corrupted("metadata longer than the file"))?;
     let undecodable = |e: postcard::Error| corrupted(&format!("undecodable metadata ({e})"));
     let (mut meta, rest) = postcard::take_from_bytes::<Meta>(meta).map_err(undecodable)?;
-    // Format 6 adds the number of n-grams, whose keys follow the known words.
-    let (extra, ngram_count) = if version >= 6 {
-        let (extra, rest) = postcard::take_from_bytes::<Extra>(rest).map_err(undecodable)?;
-        (
-            extra,
-            postcard::from_bytes::<u64>(rest).map_err(undecodable)?,
-        )
+    // Format 6 adds the number of n-grams, whose keys follow the known words; format 7 the
+    // n-grams' term frequency before it (older models weigh n-grams as words).
+    let (extra, rest) = postcard::take_from_bytes::<Extra>(rest).map_err(undecodable)?;
+    let (ngram_tf, rest) = if version >= 7 {
+        postcard::take_from_bytes(rest).map_err(undecodable)?
     } else {
-        let extra = postcard::from_bytes::<Extra>(rest).map_err(undecodable)?;
-        (extra, meta.ngrams.len() as u64)
+        (meta.features.tf, rest)
+    };
+    meta.features.ngram_tf = ngram_tf;
+    let ngram_count = if version >= 6 {
+        postcard::from_bytes::<u64>(rest).map_err(undecodable)?
+    } else {
+        meta.ngrams.len() as u64
     };
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
@@ -885,7 +900,14 @@ mod tests {
     use crate::text::Language;
 
     fn model() -> Classifier {
+        model_with(FeatureConfig::default().ngram_tf)
+    }
+
+    /// [`model`] with its n-grams weighed by `ngram_tf`: formats before 7 store only the
+    /// words' term frequency, which was the n-grams' too.
+    fn model_with(ngram_tf: crate::features::TermFrequency) -> Classifier {
         ClassifierParams::new(Language::French)
+            .ngram_tf(ngram_tf)
             .ngrams(2)
             .min_df(1)
             .idf(true)
@@ -937,6 +959,7 @@ mod tests {
             .min_df(1)
             .min_df_ngrams(Some(1))
             .tf(crate::features::TermFrequency::Binary)
+            .ngram_tf(crate::features::TermFrequency::Log)
             .kind(NbKind::ComplementNorm)
             .check()
             .unwrap()
@@ -952,6 +975,10 @@ mod tests {
         assert!(back.analyzer_config().dotted_words);
         assert_eq!(back.feature_config(), model.feature_config());
         assert_eq!(back.feature_config().min_df_ngrams, Some(1));
+        assert_eq!(
+            back.feature_config().ngram_tf,
+            crate::features::TermFrequency::Log
+        );
         assert_eq!(back.kind(), NbKind::ComplementNorm);
         assert!(back.vocabulary().get("bob@cs.cmu.edu").is_some());
         let text = "bob@cs.cmu.edu wrote about 3.1";
@@ -973,6 +1000,7 @@ mod tests {
         let back = from_bytes(&to_bytes(&plain).unwrap(), "test.model", Load::Full).unwrap();
         assert!(!back.analyzer_config().dotted_words);
         assert!(back.vocabulary().get("cmu").is_some());
+        assert_eq!(back.feature_config(), plain.feature_config());
     }
 
     #[test]
@@ -1063,7 +1091,7 @@ mod tests {
     }
 
     #[test]
-    fn a_model_file_is_scored_in_place_and_formats_4_and_5_still_load() {
+    fn a_model_file_is_scored_in_place_and_formats_4_to_6_still_load() {
         let model = model();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.artclass");
@@ -1084,6 +1112,21 @@ mod tests {
             to_bytes(&load(&path, Load::Full).unwrap()).unwrap(),
             std::fs::read(&path).unwrap()
         );
+
+        // Format 6: n-grams weighed as words, which older formats cannot say otherwise.
+        let mut six = std::io::Cursor::new(Vec::new());
+        let err = write_model_as(&model, &mut six, 6).unwrap_err().to_string();
+        assert!(err.contains("n-gram term frequency"), "{err}");
+        use crate::features::TermFrequency::Raw;
+        let model = model_with(Raw);
+        write_model_as(&model, &mut six, 6).unwrap();
+        let six = six.into_inner();
+        assert_eq!(six[8..12], 6u32.to_le_bytes());
+        let back = from_bytes(&six, "six.model", Load::Full).unwrap();
+        assert_eq!(back.feature_config().ngram_tf, Raw);
+        assert_eq!(back.feature_config(), model.feature_config());
+        assert_eq!(back.predict_proba(text), model.predict_proba(text));
+        assert_eq!(to_bytes(&back).unwrap(), to_bytes(&model).unwrap());
 
         // Format 5: the n-grams in the metadata, their tables built at load.
         let mut five = std::io::Cursor::new(Vec::new());

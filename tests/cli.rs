@@ -193,6 +193,7 @@ fn train_from_csv_then_classify_with_it() {
         "{summary}"
     );
     assert!(summary.contains("vocabulary after pruning: "), "{summary}");
+    assert!(summary.contains("tf raw, ngram-tf binary,"), "{summary}");
     assert!(
         summary.contains(" s\n") || summary.contains(" s "),
         "time taken: {summary}"
@@ -217,13 +218,14 @@ fn train_from_label_directories_with_custom_columns() {
     }
     let model = dir.path().join("m.artclass");
     artclass()
-        .args(["train", "--min-df", "1", "--input"])
+        .args(["train", "--min-df", "1", "--ngram-tf", "log", "--input"])
         .arg(dir.path())
         .arg("--output")
         .arg(&model)
         .assert()
         .success()
-        .stdout(predicate::str::contains("trained on 2 documents"));
+        .stdout(predicate::str::contains("trained on 2 documents"))
+        .stdout(predicate::str::contains("ngram-tf log,"));
     artclass()
         .args(["classify", "--model"])
         .arg(&model)

@@ -96,9 +96,13 @@ struct TrainingArgs {
     /// Drop n-grams found in fewer than N training documents [default: --min-df]
     #[arg(long, value_name = "N")]
     min_df_ngrams: Option<usize>,
-    /// Term-frequency weighting: raw counts, 1 + ln(count), or binary (presence)
+    /// Term-frequency weighting of words: raw counts, 1 + ln(count), or binary (presence)
     #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().tf)]
     tf: TermFrequency,
+    /// The same for n-grams (binary: a phrase counts once per document, however often a
+    /// quoted reply or a signature repeats it)
+    #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().ngram_tf)]
+    ngram_tf: TermFrequency,
     /// Multiply by inverse document frequency
     #[arg(long, value_name = "BOOL", default_value_t = FeatureConfig::default().idf, action = clap::ArgAction::Set)]
     idf: bool,
@@ -142,6 +146,7 @@ impl TrainingArgs {
             .min_df(self.min_df)
             .min_df_ngrams(self.min_df_ngrams)
             .tf(self.tf)
+            .ngram_tf(self.ngram_tf)
             .idf(self.idf)
             .norm(self.norm)
             .alpha(self.alpha)

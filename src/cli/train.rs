@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary after pruning: {} features ({} words, {} n-grams; lang {}, ngrams {}, min-df {}, tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
+        "vocabulary after pruning: {} features ({} words, {} n-grams; lang {}, ngrams {}, min-df {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
         model.vocabulary().len(),
         model.vocabulary().words().len(),
         model.vocabulary().ngrams().len(),
@@ -85,6 +85,7 @@ pub fn run(args: Args) -> Result<()> {
         features.ngrams,
         features.min_df,
         flag_value(features.tf),
+        flag_value(features.ngram_tf),
         features.idf,
         flag_value(features.norm),
         flag_value(model.kind()),
