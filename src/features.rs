@@ -42,17 +42,21 @@ pub enum Norm {
     L2,
 }
 
+/// [`FeatureConfig::min_df_ngrams`] by default.
+pub const DEFAULT_MIN_DF_NGRAMS: usize = 2;
+
 /// How terms become features and features become weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
     /// Word n-grams of order 1 to `ngrams` are features (1 = single words).
     pub ngrams: usize,
-    /// Features seen in fewer training documents than this are dropped.
+    /// Words seen in fewer training documents than this are dropped.
     pub min_df: usize,
-    /// The same threshold for n-grams, when it differs (`None`: `min_df`). An n-gram needs
-    /// its words kept anyway, so a lower threshold keeps the rare phrases of common words
-    /// without the typos and identifiers that `min_df` removes. Stored by `persist` apart
-    /// from the rest of this struct.
+    /// The same threshold for n-grams (`None`: `min_df`). A word seen once is often a name
+    /// or a rare term that says a lot; a pair of words seen once is mostly chance, and there
+    /// are many more of them (on 20newsgroups, 883 k pairs against 114 k words), so by
+    /// default n-grams need two documents and words one. An n-gram needs its words kept
+    /// anyway. Stored by `persist` apart from the rest of this struct.
     #[serde(skip)]
     pub min_df_ngrams: Option<usize>,
     /// How a word's count in a document becomes its weight.
@@ -70,14 +74,14 @@ pub struct FeatureConfig {
 }
 
 /// The defaults are the built-in model's settings, chosen by measurement (README, "Choosing
-/// the defaults"): word bigrams, features in two documents or more, raw word counts, n-grams
-/// counted once per document, unit length.
+/// the defaults"): word bigrams, every word, bigrams in two documents or more, raw word
+/// counts, n-grams counted once per document, unit length.
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
             ngrams: 2,
-            min_df: 2,
-            min_df_ngrams: None,
+            min_df: 1,
+            min_df_ngrams: Some(DEFAULT_MIN_DF_NGRAMS),
             tf: TermFrequency::Raw,
             ngram_tf: TermFrequency::Binary,
             idf: false,

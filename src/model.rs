@@ -971,6 +971,7 @@ mod tests {
             let model = ClassifierParams::new(Language::French)
                 .kind(NbKind::Multinomial)
                 .min_df(1)
+                .min_df_ngrams(Some(1))
                 .norm(Norm::None)
                 .alpha(alpha)
                 .ngrams(2)
@@ -1023,6 +1024,7 @@ mod tests {
         let model = ClassifierParams::new(Language::French)
             .kind(NbKind::Multinomial)
             .min_df(1)
+            .min_df_ngrams(Some(1))
             .tf(TermFrequency::Log)
             .idf(true)
             .norm(Norm::L2)
@@ -1060,6 +1062,7 @@ mod tests {
         let (texts, labels) = corpus();
         let model = ClassifierParams::new(Language::French)
             .min_df(1)
+            .min_df_ngrams(Some(1))
             .norm(Norm::None)
             .kind(NbKind::Complement)
             .alpha(0.5)
@@ -1115,6 +1118,7 @@ mod tests {
         let fit = |kind| {
             ClassifierParams::new(Language::French)
                 .min_df(1)
+                .min_df_ngrams(Some(1))
                 .kind(kind)
                 .alpha(0.1)
                 .check()
@@ -1151,6 +1155,7 @@ mod tests {
         let (texts, labels) = corpus();
         let model = ClassifierParams::new(Language::French)
             .min_df(1)
+            .min_df_ngrams(Some(1))
             .check()
             .unwrap()
             .fit(&texts, &labels)

@@ -910,6 +910,7 @@ mod tests {
             .ngram_tf(ngram_tf)
             .ngrams(2)
             .min_df(1)
+            .min_df_ngrams(Some(1))
             .idf(true)
             .check()
             .unwrap()

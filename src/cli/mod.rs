@@ -5,7 +5,7 @@ mod eval;
 mod score;
 mod train;
 
-use artclass::features::{FeatureConfig, Norm, TermFrequency};
+use artclass::features::{DEFAULT_MIN_DF_NGRAMS, FeatureConfig, Norm, TermFrequency};
 use artclass::model::{DEFAULT_ALPHA, DEFAULT_KIND, NbKind};
 use artclass::text::AnalyzerConfig;
 use artclass::{Classifier, ClassifierParams, Error, Language, Result, ValidClassifierParams};
@@ -90,12 +90,12 @@ struct TrainingArgs {
     /// Use word n-grams of order 1 to N as features
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().ngrams)]
     ngrams: usize,
-    /// Drop features found in fewer than N training documents
+    /// Drop words found in fewer than N training documents
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df)]
     min_df: usize,
-    /// Drop n-grams found in fewer than N training documents [default: --min-df]
-    #[arg(long, value_name = "N")]
-    min_df_ngrams: Option<usize>,
+    /// Drop n-grams found in fewer than N training documents
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_DF_NGRAMS)]
+    min_df_ngrams: usize,
     /// Term-frequency weighting of words: raw counts, 1 + ln(count), or binary (presence)
     #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().tf)]
     tf: TermFrequency,
@@ -144,7 +144,7 @@ impl TrainingArgs {
             .kind(self.nb)
             .ngrams(self.ngrams)
             .min_df(self.min_df)
-            .min_df_ngrams(self.min_df_ngrams)
+            .min_df_ngrams(Some(self.min_df_ngrams))
             .tf(self.tf)
             .ngram_tf(self.ngram_tf)
             .idf(self.idf)

@@ -77,13 +77,14 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary after pruning: {} features ({} words, {} n-grams; lang {}, ngrams {}, min-df {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
+        "vocabulary after pruning: {} features ({} words, {} n-grams; lang {}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
         model.vocabulary().len(),
         model.vocabulary().words().len(),
         model.vocabulary().ngrams().len(),
         model.analyzer_config().language,
         features.ngrams,
         features.min_df,
+        features.min_df_ngrams.unwrap_or(features.min_df),
         flag_value(features.tf),
         flag_value(features.ngram_tf),
         features.idf,
