@@ -11,27 +11,9 @@
 #   masakhanews_fr  train_fewshot50.csv -> test.csv
 #   fr_web_dev      5-fold stratified cross-validation (seed 42)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-data=../shared/data
-[ -d "$data/20newsgroups" ] || { echo "needs $data (not in a user's clone)" >&2; exit 1; }
-cargo build --release --quiet
-bin=target/release/artclass
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=benches/sets.sh
+source "$(dirname "$0")/sets.sh"
 
-python3 - "$data/ag_news/test.csv" "$work" <<'PY'
-import csv, sys
-csv.field_size_limit(sys.maxsize)
-rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
-header, body = rows[0], rows[1:]
-for name, part in (("ag_train.csv", body[:6000]), ("ag_test.csv", body[6000:])):
-    with open(f"{sys.argv[2]}/{name}", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(part)
-PY
-
-f1() { python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["macro_f1"])'; }
 holdout() { # train test lang settings...
   local train=$1 test=$2 lang=$3; shift 3
   # shellcheck disable=SC2068

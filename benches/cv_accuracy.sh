@@ -13,23 +13,9 @@
 #   masakhanews_fr  dev.csv
 #   sib200_fr       train.csv
 set -euo pipefail
-cd "$(dirname "$0")/.."
-data=../shared/data
-[ -d "$data/20newsgroups" ] || { echo "needs $data (not in a user's clone)" >&2; exit 1; }
-cargo build --release --quiet
-bin=target/release/artclass
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=benches/sets.sh
+source "$(dirname "$0")/sets.sh"
 
-python3 - "$data/ag_news/test.csv" "$work/ag_train.csv" <<'PY'
-import csv, sys
-csv.field_size_limit(sys.maxsize)
-rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
-with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
-    csv.writer(f).writerows(rows[:6001])
-PY
-
-f1() { python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["macro_f1"])'; }
 cv() { # input lang seed settings...
   local input=$1 lang=$2 seed=$3; shift 3
   # shellcheck disable=SC2068
