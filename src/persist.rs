@@ -66,7 +66,8 @@ pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
 pub const FORMAT_VERSION: u32 = 7;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
-/// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load.
+/// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load, 6
+/// from 7 by the n-grams' term frequency, which 6 takes from the words'.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -150,11 +151,11 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
         prior: model.priors(),
         has_counts: true,
     };
+    let features = model.feature_config();
     let extra = Extra {
         dotted_words: model.analyzer_config().dotted_words,
-        min_df_ngrams: model.feature_config().min_df_ngrams.map(|m| m as u64),
+        min_df_ngrams: features.min_df_ngrams.map(|m| m as u64),
     };
-    let features = model.feature_config();
     if version < 7 && features.ngram_tf != features.tf {
         return Err(Error::Params(format!(
             "format {version} cannot store an n-gram term frequency that differs from the words'"
