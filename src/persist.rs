@@ -64,10 +64,12 @@ use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
 /// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load, 6
-/// from 7 by the n-grams' term frequency, which 6 takes from the words'.
+/// from 7 by the n-grams' term frequency, which 6 takes from the words', 7 from 8 by the
+/// words' place (in the metadata, decoded into strings and indexed at load; 8 stores them
+/// as tables after the n-grams', with their index).
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -80,7 +82,7 @@ struct MetaRef<'a> {
     alpha: f64,
     kind: NbKind,
     labels: &'a [String],
-    words: &'a [String],
+    words: Vec<&'a str>,
     ngrams: &'a [NgramKey],
     idf: &'a [f64],
     class_count: Vec<u64>,
@@ -139,7 +141,12 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
         alpha: model.alpha(),
         kind: model.kind(),
         labels: model.labels(),
-        words: model.vocabulary().words(),
+        // From format 8 on, in raw tables after the n-grams.
+        words: if version >= 8 {
+            Vec::new()
+        } else {
+            model.vocabulary().words().iter().collect()
+        },
         // From format 6 on, in raw tables after the known words.
         ngrams: if version >= 6 {
             &[]
@@ -163,6 +170,7 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
     }
     let ngram_tf = (version >= 7).then_some(features.ngram_tf);
     let ngram_count = (version >= 6).then_some(model.vocabulary().ngrams().len() as u64);
+    let word_count = (version >= 8).then_some(model.vocabulary().words().len() as u64);
     let meta = postcard::to_allocvec(&meta)
         .and_then(|meta| postcard::to_extend(&extra, meta))
         .and_then(|meta| match ngram_tf {
@@ -170,6 +178,10 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
             None => Ok(meta),
         })
         .and_then(|meta| match ngram_count {
+            Some(count) => postcard::to_extend(&count, meta),
+            None => Ok(meta),
+        })
+        .and_then(|meta| match word_count {
             Some(count) => postcard::to_extend(&count, meta),
             None => Ok(meta),
         })
@@ -193,7 +205,22 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
     } else {
         0
     };
-    let payload_len = known_end - HEADER_LEN + ngrams_len + training_len;
+    let (text, ends, index) = model.vocabulary().words().tables();
+    let text_end = known_end + ngrams_len + 8 + text.len() as u64;
+    let ends_padding = padding_to(text_end, 8);
+    let index_padding = padding_to(text_end + ends_padding + 8 + 4 * ends.len() as u64, 8);
+    let words_len = if version >= 8 {
+        8 + text.len() as u64
+            + ends_padding
+            + 8
+            + 4 * ends.len() as u64
+            + index_padding
+            + 8
+            + 8 * index.len() as u64
+    } else {
+        0
+    };
+    let payload_len = known_end - HEADER_LEN + ngrams_len + words_len + training_len;
 
     let io = |e: std::io::Error| Error::io("<model>", e);
     let mut header = [0u8; HEADER_LEN as usize];
@@ -235,6 +262,27 @@ fn write_model_as<W: Write + Seek>(model: &Classifier, out: &mut W, version: u32
         put_table(out, &mut scoring, &mut buffer, 0, filter, |bits, b| {
             b.extend_from_slice(&bits.to_le_bytes())
         })?;
+    }
+    if version >= 8 {
+        put_table(out, &mut scoring, &mut buffer, 0, text, |byte, b| {
+            b.push(*byte)
+        })?;
+        put_table(
+            out,
+            &mut scoring,
+            &mut buffer,
+            ends_padding,
+            ends,
+            |end, b| b.extend_from_slice(&end.to_le_bytes()),
+        )?;
+        put_table(
+            out,
+            &mut scoring,
+            &mut buffer,
+            index_padding,
+            index,
+            append_u32s,
+        )?;
     }
     let mut exact_crc = crc32fast::Hasher::new();
     for row in sums {
@@ -508,10 +556,19 @@ fn read_model(
         (meta.features.tf, rest)
     };
     meta.features.ngram_tf = ngram_tf;
-    let ngram_count = if version >= 6 {
+    let (ngram_count, rest) = if version >= 6 {
+        postcard::take_from_bytes::<u64>(rest).map_err(undecodable)?
+    } else {
+        (meta.ngrams.len() as u64, rest)
+    };
+    // Format 8 adds the number of words, whose tables follow the n-grams'.
+    let word_count = if version >= 8 {
+        if !meta.words.is_empty() {
+            return Err(corrupted("words in the metadata"));
+        }
         postcard::from_bytes::<u64>(rest).map_err(undecodable)?
     } else {
-        meta.ngrams.len() as u64
+        meta.words.len() as u64
     };
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
@@ -520,7 +577,7 @@ fn read_model(
         return Err(corrupted("padding after the metadata"));
     }
     let k = meta.labels.len();
-    let features = (meta.words.len() as u64).saturating_add(ngram_count);
+    let features = word_count.saturating_add(ngram_count);
     let remaining = payload.remaining();
     let cells = match features.checked_mul(k as u64) {
         Some(cells)
@@ -589,6 +646,30 @@ fn read_model(
             .ok_or_else(|| corrupted("n-gram filter longer than the file"))?;
         ngram_tables = Some((keys, slots, filter));
     }
+    let mut word_tables = None;
+    if version >= 8 {
+        let text = payload
+            .table(1)
+            .ok_or_else(|| corrupted("words longer than the file"))?;
+        let aligned =
+            |payload: &mut Payload| payload.zeros(padding_to(HEADER_LEN + payload.at as u64, 8));
+        if !aligned(&mut payload) {
+            return Err(corrupted("padding after the words"));
+        }
+        let ends = payload
+            .table(4)
+            .ok_or_else(|| corrupted("word ends longer than the file"))?;
+        if ends.1.len() as u64 != 4 * word_count {
+            return Err(corrupted("word count"));
+        }
+        if !aligned(&mut payload) {
+            return Err(corrupted("padding after the word ends"));
+        }
+        let index = payload
+            .table(8)
+            .ok_or_else(|| corrupted("word index longer than the file"))?;
+        word_tables = Some((text, ends, index));
+    }
     // The vocabulary is made (format 6: its words indexed, its stored tables checked; before:
     // its tables built) while the scoring part's checksum is computed and the weights and
     // known words are read: together they are most of the loading time, and they do not
@@ -604,7 +685,14 @@ fn read_model(
         || match ngram_tables {
             None => Vocabulary::new(words, ngrams),
             Some((keys, slots, filter)) => Vocabulary::from_tables(
-                IndexedWords::new(words)?,
+                match word_tables {
+                    None => IndexedWords::new(words)?,
+                    Some((text, ends, index)) => IndexedWords::from_tables(
+                        table_of(map, text, |[byte]: [u8; 1]| byte),
+                        table_of(map, ends, u32::from_le_bytes),
+                        table_of(map, index, u32s_le::<8, 2>),
+                    )?,
+                },
                 table_of(map, keys, u32s_le::<12, 3>),
                 table_of(map, slots, u32s_le::<16, 4>),
                 table_of(map, filter, u64::from_le_bytes),
@@ -1065,6 +1153,8 @@ mod tests {
         weights: usize,
         known: usize,
         ngrams: Option<[usize; 3]>,
+        /// Format 8: where the words' text, ends and index tables start.
+        words: Option<[usize; 3]>,
         end: usize,
     }
 
@@ -1083,17 +1173,26 @@ mod tests {
         } else {
             (None, known_end)
         };
+        let (words, end) = if version >= 8 {
+            let text = end;
+            let ends = (text + 8 + u64_at(text)).next_multiple_of(8);
+            let index = (ends + 8 + 4 * u64_at(ends)).next_multiple_of(8);
+            (Some([text, ends, index]), index + 8 + 8 * u64_at(index))
+        } else {
+            (None, end)
+        };
         Sections {
             meta_end,
             weights: weights_at,
             known,
             ngrams,
+            words,
             end,
         }
     }
 
     #[test]
-    fn a_model_file_is_scored_in_place_and_formats_4_to_6_still_load() {
+    fn a_model_file_is_scored_in_place_and_formats_4_to_7_still_load() {
         let model = model();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.artclass");
@@ -1110,10 +1209,30 @@ mod tests {
             mapped.vocabulary().ngram_tables(),
             model.vocabulary().ngram_tables()
         );
+        assert_eq!(mapped.vocabulary().words(), model.vocabulary().words());
+        assert_eq!(
+            mapped.vocabulary().words().tables(),
+            model.vocabulary().words().tables()
+        );
         assert_eq!(
             to_bytes(&load(&path, Load::Full).unwrap()).unwrap(),
             std::fs::read(&path).unwrap()
         );
+
+        // Format 7: the words in the metadata, indexed at load.
+        let mut seven = std::io::Cursor::new(Vec::new());
+        write_model_as(&model, &mut seven, 7).unwrap();
+        let seven = seven.into_inner();
+        assert_eq!(seven[8..12], 7u32.to_le_bytes());
+        assert!(
+            sections(&seven, model.scoring_weights().len())
+                .words
+                .is_none()
+        );
+        let back = from_bytes(&seven, "seven.model", Load::Full).unwrap();
+        assert_eq!(back.vocabulary().words(), model.vocabulary().words());
+        assert_eq!(back.predict_proba(text), model.predict_proba(text));
+        assert_eq!(to_bytes(&back).unwrap(), to_bytes(&model).unwrap());
 
         // Format 6: n-grams weighed as words, which older formats cannot say otherwise.
         let mut six = std::io::Cursor::new(Vec::new());
@@ -1216,6 +1335,63 @@ mod tests {
             crowded.into(),
             filter.to_vec().into(),
         );
+        assert!(refused.is_err());
+    }
+
+    #[test]
+    fn stored_word_tables_that_would_break_lookups_are_refused() {
+        let model = model();
+        let bytes = to_bytes(&model).unwrap();
+        let parts = sections(&bytes, model.scoring_weights().len());
+        let [text, ends, index] = parts.words.unwrap();
+        let n_words = model.vocabulary().words().len();
+        let slots = (parts.end - index - 8) / 8;
+        // Changed bytes with the checksum made right again, as a bug would write them.
+        let damage = |at: usize, value: &[u8]| {
+            let mut damaged = bytes.clone();
+            damaged[at..at + value.len()].copy_from_slice(value);
+            let crc = crc32fast::hash(&damaged[HEADER_LEN as usize..parts.end]);
+            damaged[20..24].copy_from_slice(&crc.to_le_bytes());
+            error_of(&damaged)
+        };
+        let id_at = |slot: usize| index + 8 + 8 * slot;
+        let id = |slot: usize| {
+            u32::from_le_bytes(bytes[id_at(slot)..id_at(slot) + 4].try_into().unwrap())
+        };
+        let filled = (0..slots).find(|&slot| id(slot) != NO_WORD).unwrap();
+        let empty = (0..slots).find(|&slot| id(slot) == NO_WORD).unwrap();
+        let error = damage(id_at(filled), &(n_words as u32).to_le_bytes());
+        assert!(error.contains("out of range"), "{error}");
+        let error = damage(id_at(empty), &0u32.to_le_bytes());
+        assert!(error.contains("slots filled"), "{error}");
+        let error = damage(id_at(filled), &NO_WORD.to_le_bytes());
+        assert!(error.contains("slots filled"), "{error}");
+        // The first two words swapped (`client`… before `coworking`…): no longer sorted.
+        let words = model.vocabulary().words();
+        let (first, second) = (words.word(0), words.word(1));
+        let swapped = [second.as_bytes(), first.as_bytes()].concat();
+        assert_eq!(
+            first.len(),
+            second.len(),
+            "the test swaps words of one length"
+        );
+        let error = damage(text + 8, &swapped);
+        assert!(error.contains("not sorted"), "{error}");
+        // A word's last byte made the first byte of a two-byte character.
+        let error = damage(text + 8 + first.len() - 1, &[0xC3]);
+        assert!(error.contains("UTF-8"), "{error}");
+        let error = damage(text + 8, b" ");
+        assert!(error.contains("invalid word"), "{error}");
+        // An end past the next one.
+        let error = damage(ends + 8, &u32::MAX.to_le_bytes());
+        assert!(error.contains("out of order"), "{error}");
+        // A table a lookup could loop in forever: every slot filled.
+        let words = IndexedWords::new(vec!["a".to_string(), "b".to_string()]).unwrap();
+        let (text, ends, index) = words.tables();
+        assert_eq!(index.len(), 4);
+        let crowded: Vec<[u32; 2]> = (0..4).map(|i| [i % 2, 0]).collect();
+        let refused =
+            IndexedWords::from_tables(text.to_vec().into(), ends.to_vec().into(), crowded.into());
         assert!(refused.is_err());
     }
 

@@ -22,6 +22,10 @@ unsafe impl Plain for u64 {}
 // SAFETY: every bit pattern is some `u32`, and arrays of them hold no padding (n-gram keys
 // and the n-gram table's slots).
 unsafe impl<const N: usize> Plain for [u32; N] {}
+// SAFETY: every bit pattern is some `u8` or some `u32` (the words' text and ends).
+unsafe impl Plain for u8 {}
+// SAFETY: as above.
+unsafe impl Plain for u32 {}
 
 /// A read-only table of `T`.
 #[derive(Clone)]
