@@ -219,21 +219,11 @@ impl IndexedWords {
         if !slots.is_power_of_two() || slots < 2 || ends.len() >= NO_WORD as usize {
             return Err("word index of a size it is never made".into());
         }
-        let mut filled = 0;
-        for &[id, _] in index.iter() {
-            if id != NO_WORD {
-                if id as usize >= ends.len() {
-                    return Err(format!("word index: word id {id} out of range"));
-                }
-                filled += 1;
-            }
-        }
-        if filled != ends.len() || filled == slots {
-            return Err(format!(
-                "word index: {filled} of {slots} slots filled for {} words",
-                ends.len()
-            ));
-        }
+        check_probing_table(
+            "word index",
+            index.iter().map(|&[id, _]| id),
+            0..ends.len() as u64,
+        )?;
         if std::str::from_utf8(&text).is_err() {
             return Err("words: not UTF-8".into());
         }
@@ -372,6 +362,31 @@ fn check_ngrams(ngrams: &[NgramKey], n_words: usize) -> std::result::Result<(), 
     Ok(())
 }
 
+/// What a stored linear-probing table needs for its lookups to stay in bounds and to end,
+/// given the id of each slot ([`NO_WORD`] when empty): every id within `ids`, one slot per
+/// id, and a slot left empty.
+fn check_probing_table(
+    what: &str,
+    slots: impl ExactSizeIterator<Item = u32>,
+    ids: std::ops::Range<u64>,
+) -> std::result::Result<(), String> {
+    let n_slots = slots.len();
+    let mut filled = 0;
+    for id in slots.filter(|&id| id != NO_WORD) {
+        if !ids.contains(&u64::from(id)) {
+            return Err(format!("{what}: id {id} out of range"));
+        }
+        filled += 1;
+    }
+    let expected = ids.end - ids.start;
+    if filled != expected || filled == n_slots as u64 {
+        return Err(format!(
+            "{what}: {filled} of {n_slots} slots filled for {expected} entries"
+        ));
+    }
+    Ok(())
+}
+
 /// A well-mixed 64-bit hash of an n-gram key: its top bits pick the table slot, its low bits
 /// the filter bit.
 fn ngram_hash(key: &NgramKey) -> u64 {
@@ -451,23 +466,11 @@ impl Vocabulary {
         if !slots.is_power_of_two() || slots < 2 || !ngram_filter.len().is_power_of_two() {
             return Err("n-gram tables of a size they are never made".into());
         }
-        let ids = n_words as u64..(n_words + ngrams.len()) as u64;
-        let mut filled = 0;
-        for slot in ngram_table.iter() {
-            let id = slot[MAX_NGRAMS];
-            if id != NO_WORD {
-                if !ids.contains(&u64::from(id)) {
-                    return Err(format!("n-gram table: feature id {id} out of range"));
-                }
-                filled += 1;
-            }
-        }
-        if filled != ngrams.len() || filled == slots {
-            return Err(format!(
-                "n-gram table: {filled} of {slots} slots filled for {} n-grams",
-                ngrams.len()
-            ));
-        }
+        check_probing_table(
+            "n-gram table",
+            ngram_table.iter().map(|slot| slot[MAX_NGRAMS]),
+            n_words as u64..(n_words + ngrams.len()) as u64,
+        )?;
         Ok(Vocabulary {
             words,
             ngrams,
