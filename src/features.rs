@@ -453,24 +453,36 @@ impl Vocabulary {
     /// file's, read in place): checked, not built again. The checks are those every lookup
     /// relies on to stay in bounds and to end: the n-grams valid as in `new`, the table a
     /// power of two long with an empty slot, one slot per n-gram and its feature ids in
-    /// range, the filter a power of two long.
+    /// range, the filter a power of two long. `words` makes (and checks) the `n_words` words
+    /// while the n-gram tables are checked: both are a large part of loading a model.
     pub fn from_tables(
-        words: IndexedWords,
+        n_words: usize,
+        words: impl FnOnce() -> std::result::Result<IndexedWords, String> + Send,
         ngrams: Table<NgramKey>,
         ngram_table: Table<NgramSlot>,
         ngram_filter: Table<u64>,
     ) -> std::result::Result<Self, String> {
-        let n_words = words.len();
-        check_ngrams(&ngrams, n_words)?;
-        let slots = ngram_table.len();
-        if !slots.is_power_of_two() || slots < 2 || !ngram_filter.len().is_power_of_two() {
-            return Err("n-gram tables of a size they are never made".into());
+        let check_tables = || {
+            check_ngrams(&ngrams, n_words)?;
+            let slots = ngram_table.len();
+            if !slots.is_power_of_two() || slots < 2 || !ngram_filter.len().is_power_of_two() {
+                return Err("n-gram tables of a size they are never made".into());
+            }
+            check_probing_table(
+                "n-gram table",
+                ngram_table.iter().map(|slot| slot[MAX_NGRAMS]),
+                n_words as u64..(n_words + ngrams.len()) as u64,
+            )
+        };
+        let (words, checked) = rayon::join(words, check_tables);
+        let words = words?;
+        checked?;
+        if words.len() != n_words {
+            return Err(format!(
+                "{} words where {n_words} were announced",
+                words.len()
+            ));
         }
-        check_probing_table(
-            "n-gram table",
-            ngram_table.iter().map(|slot| slot[MAX_NGRAMS]),
-            n_words as u64..(n_words + ngrams.len()) as u64,
-        )?;
         Ok(Vocabulary {
             words,
             ngrams,

@@ -742,12 +742,17 @@ impl Classifier {
         }
         // All exponent bits set: infinite or NaN. Or-ed over the table rather than
         // `any(is_finite)`, which stops early and so is not vectorised: 6 million weights in
-        // a large model, checked on every load.
+        // a large model, checked on every load, in blocks on all threads.
         const EXPONENT: u32 = 0x7f80_0000;
         let non_finite = tables
             .weights
-            .iter()
-            .fold(false, |seen, w| seen | (w.to_bits() & EXPONENT == EXPONENT));
+            .par_chunks(1 << 16)
+            .map(|block| {
+                block
+                    .iter()
+                    .fold(false, |seen, w| seen | (w.to_bits() & EXPONENT == EXPONENT))
+            })
+            .reduce(|| false, |a, b| a | b);
         if tables.prior.iter().any(|p| !(*p > 0.0 && *p <= 1.0)) || non_finite {
             return Err("probabilities out of range".into());
         }

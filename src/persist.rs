@@ -464,6 +464,29 @@ fn u32s_le<const B: usize, const N: usize>(bytes: [u8; B]) -> [u32; N] {
     })
 }
 
+/// The CRC-32 of `bytes[range]`, its two halves hashed at once. When the bytes are the
+/// mapped file's, each half's pages are first mapped in one call rather than one fault per
+/// few pages (a hint: a kernel's refusal changes nothing).
+fn checksum_in_halves(
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+    map: Option<&Arc<memmap2::Mmap>>,
+) -> u32 {
+    let middle = range.start + range.len() / 2;
+    let hash = |part: std::ops::Range<usize>| {
+        #[cfg(target_os = "linux")]
+        if let Some(map) = map {
+            let _ = map.advise_range(memmap2::Advice::PopulateRead, part.start, part.len());
+        }
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&bytes[part]);
+        hasher
+    };
+    let (mut first, second) = rayon::join(|| hash(range.start..middle), || hash(middle..range.end));
+    first.combine(&second);
+    first.finalize()
+}
+
 /// A stored table's values (`N` bytes each), read in place from the mapped file `map` when
 /// there is one, decoded otherwise.
 fn table_of<T: Plain, const N: usize>(
@@ -605,12 +628,6 @@ fn read_model(
         )));
     }
     let weights_start = HEADER_LEN as usize + payload.at;
-    #[cfg(target_os = "linux")]
-    if let Some(map) = map {
-        // Map the scoring part's pages in one call rather than one fault per few pages; a
-        // hint, so an older kernel's refusal changes nothing.
-        let _ = map.advise_range(memmap2::Advice::PopulateRead, 0, weights_start + 4 * cells);
-    }
     // Where the tables lie, each checked against the file's size before anything is read.
     let weights = payload
         .take(4 * cells as u64)
@@ -671,9 +688,9 @@ fn read_model(
         word_tables = Some((text, ends, index));
     }
     // The vocabulary is made (format 6: its words indexed, its stored tables checked; before:
-    // its tables built) while the scoring part's checksum is computed and the weights and
-    // known words are read: together they are most of the loading time, and they do not
-    // depend on each other.
+    // its tables built) while the scoring part's checksum is computed and the known words
+    // are checked: together they are most of the loading time, they do not depend on each
+    // other, and each is cut in two so that two threads share them evenly.
     let (words, ngrams) = (
         std::mem::take(&mut meta.words),
         std::mem::take(&mut meta.ngrams),
@@ -681,17 +698,19 @@ fn read_model(
     if version >= 6 && !ngrams.is_empty() {
         return Err(corrupted("n-grams in the metadata"));
     }
-    let (vocabulary, (checksum, weights, known)) = rayon::join(
+    let n_words = usize::try_from(word_count).map_err(|_| corrupted("word count"))?;
+    let (vocabulary, (checksum, (weights, known))) = rayon::join(
         || match ngram_tables {
             None => Vocabulary::new(words, ngrams),
             Some((keys, slots, filter)) => Vocabulary::from_tables(
-                match word_tables {
-                    None => IndexedWords::new(words)?,
+                n_words,
+                || match word_tables {
+                    None => IndexedWords::new(words),
                     Some((text, ends, index)) => IndexedWords::from_tables(
                         table_of(map, text, |[byte]: [u8; 1]| byte),
                         table_of(map, ends, u32::from_le_bytes),
                         table_of(map, index, u32s_le::<8, 2>),
-                    )?,
+                    ),
                 },
                 table_of(map, keys, u32s_le::<12, 3>),
                 table_of(map, slots, u32s_le::<16, 4>),
@@ -699,13 +718,24 @@ fn read_model(
             ),
         },
         || {
-            (
-                payload.checksum_from(0),
-                table_of(map, weights, f32::from_le_bytes),
-                known.map_or_else(
-                    || Vec::new().into(),
-                    |known| table_of(map, known, u64::from_le_bytes),
-                ),
+            rayon::join(
+                || {
+                    checksum_in_halves(
+                        bytes,
+                        HEADER_LEN as usize..HEADER_LEN as usize + payload.at,
+                        map,
+                    )
+                },
+                || {
+                    let known = known.map_or_else(
+                        || Vec::new().into(),
+                        |known| table_of(map, known, u64::from_le_bytes),
+                    );
+                    (
+                        table_of(map, weights, f32::from_le_bytes),
+                        KnownWords::from_table(known, n_words),
+                    )
+                },
             )
         },
     );
@@ -754,8 +784,7 @@ fn read_model(
         meta.idf,
     )
     .map_err(|e| fail(format!("idf: {e}")))?;
-    let known = KnownWords::from_table(known, vectorizer.vocabulary().words().len())
-        .map_err(|e| fail(format!("known words: {e}")))?;
+    let known = known.map_err(|e| fail(format!("known words: {e}")))?;
     let vectorizer = vectorizer.with_known_words(known);
     let tables = NbTables {
         class_count: meta.class_count.iter().map(|&c| c as usize).collect(),
@@ -1330,7 +1359,8 @@ mod tests {
             slot[MAX_NGRAMS] = 2 + (i as u32 % 2);
         }
         let refused = Vocabulary::from_tables(
-            IndexedWords::new(words).unwrap(),
+            words.len(),
+            || IndexedWords::new(words),
             full.ngrams().to_vec().into(),
             crowded.into(),
             filter.to_vec().into(),
