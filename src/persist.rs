@@ -465,18 +465,23 @@ fn u32s_le<const B: usize, const N: usize>(bytes: [u8; B]) -> [u32; N] {
 }
 
 /// The CRC-32 of `bytes[range]`, its two halves hashed at once. When the bytes are the
-/// mapped file's, each half's pages are first mapped in one call rather than one fault per
-/// few pages (a hint: a kernel's refusal changes nothing).
+/// mapped file's, the pages of each half within `populate` (the weights) are first mapped
+/// in one call rather than one fault per few pages (a hint: a kernel's refusal changes
+/// nothing). Mapping the smaller tables that way too was slower (measured).
 fn checksum_in_halves(
     bytes: &[u8],
     range: std::ops::Range<usize>,
     map: Option<&Arc<memmap2::Mmap>>,
+    populate: std::ops::Range<usize>,
 ) -> u32 {
     let middle = range.start + range.len() / 2;
     let hash = |part: std::ops::Range<usize>| {
         #[cfg(target_os = "linux")]
         if let Some(map) = map {
-            let _ = map.advise_range(memmap2::Advice::PopulateRead, part.start, part.len());
+            let (start, end) = (part.start.max(populate.start), part.end.min(populate.end));
+            if start < end {
+                let _ = map.advise_range(memmap2::Advice::PopulateRead, start, end - start);
+            }
         }
         let mut hasher = crc32fast::Hasher::new();
         hasher.update(&bytes[part]);
@@ -724,6 +729,7 @@ fn read_model(
                         bytes,
                         HEADER_LEN as usize..HEADER_LEN as usize + payload.at,
                         map,
+                        weights_start..weights_start + 4 * cells,
                     )
                 },
                 || {
