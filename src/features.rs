@@ -177,22 +177,31 @@ fn stored_hash(word: &[u8]) -> u64 {
 
 impl IndexedWords {
     /// Checks that the words are sorted, unique and without spaces, and indexes them.
-    pub fn new(words: Vec<String>) -> std::result::Result<Self, String> {
-        let total: usize = words.iter().map(String::len).sum();
+    pub fn new<S: AsRef<str>>(words: &[S]) -> std::result::Result<Self, String> {
+        let total: usize = words.iter().map(|w| w.as_ref().len()).sum();
         if words.len() >= NO_WORD as usize || total > u32::MAX as usize {
             return Err(format!("{} words is more than supported", words.len()));
         }
         let mut text = Vec::with_capacity(total);
         let mut ends = Vec::with_capacity(words.len());
-        for word in &words {
-            text.extend_from_slice(word.as_bytes());
+        for word in words {
+            text.extend_from_slice(word.as_ref().as_bytes());
             ends.push(text.len() as u32);
         }
         let slots = (words.len() + words.len() / 2).next_power_of_two().max(2);
         let mut index = vec![[NO_WORD, 0]; slots];
-        for (id, word) in (0u32..).zip(&words) {
-            let hash = stored_hash(word.as_bytes());
-            let mut slot = (hash >> 32) as usize & (slots - 1);
+        // As for the n-gram table: the slots of the words a few places ahead are fetched
+        // while this one is stored.
+        const AHEAD: usize = 16;
+        let slot_of = |word: &S| {
+            let hash = stored_hash(word.as_ref().as_bytes());
+            (hash, (hash >> 32) as usize & (slots - 1))
+        };
+        for (id, word) in (0u32..).zip(words) {
+            if let Some(ahead) = words.get(id as usize + AHEAD) {
+                crate::prefetch(&index[slot_of(ahead).1]);
+            }
+            let (hash, mut slot) = slot_of(word);
             while index[slot][0] != NO_WORD {
                 slot = (slot + 1) & (slots - 1);
             }
@@ -405,6 +414,40 @@ impl std::fmt::Debug for Vocabulary {
     }
 }
 
+/// The lookup table and bit filter of `ngrams`, whose ids follow `n_words` words' ids, once
+/// the n-grams are checked.
+fn ngram_tables(
+    ngrams: &[NgramKey],
+    n_words: usize,
+) -> std::result::Result<(Vec<NgramSlot>, Vec<u64>), String> {
+    check_ngrams(ngrams, n_words)?;
+    let slots = (ngrams.len() + ngrams.len() / 2).next_power_of_two().max(2);
+    // Ordinary pages: measured, huge ones saved nothing here once the inserts below were
+    // prefetched, and a kernel compacting memory to find them stalled one load in three.
+    let mut ngram_table: Vec<NgramSlot> = vec![[NO_WORD; MAX_NGRAMS + 1]; slots];
+    let filter_bits = (ngrams.len() * 8).next_power_of_two().max(64);
+    let mut ngram_filter = crate::huge_page_vec(filter_bits / 64, 0u64);
+    // The slots of the n-grams a few places ahead are fetched while this one is stored:
+    // one cache miss per n-gram otherwise, most of the loading time (measured).
+    const AHEAD: usize = 16;
+    for (i, key) in ngrams.iter().enumerate() {
+        if let Some(ahead) = ngrams.get(i + AHEAD) {
+            let hash = ngram_hash(ahead);
+            crate::prefetch(&ngram_table[(hash >> 32) as usize & (slots - 1)]);
+            crate::prefetch(&ngram_filter[(hash as usize & (filter_bits - 1)) / 64]);
+        }
+        let hash = ngram_hash(key);
+        let bit = hash as usize & (filter_bits - 1);
+        ngram_filter[bit / 64] |= 1 << (bit % 64);
+        let mut slot = (hash >> 32) as usize & (slots - 1);
+        while ngram_table[slot][MAX_NGRAMS] != NO_WORD {
+            slot = (slot + 1) & (slots - 1);
+        }
+        ngram_table[slot] = slot_of(key, (n_words + i) as u32);
+    }
+    Ok((ngram_table, ngram_filter))
+}
+
 fn hash_word(word: &str) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(word)
@@ -413,34 +456,20 @@ fn hash_word(word: &str) -> u64 {
 impl Vocabulary {
     /// Builds the lookup tables, checking the invariants scoring relies on: words sorted,
     /// unique and without spaces; n-grams sorted, unique, of 2 to [`MAX_NGRAMS`] known words.
-    pub fn new(words: Vec<String>, ngrams: Vec<NgramKey>) -> std::result::Result<Self, String> {
-        let words = IndexedWords::new(words)?;
-        check_ngrams(&ngrams, words.len())?;
-        let slots = (ngrams.len() + ngrams.len() / 2).next_power_of_two().max(2);
-        // Ordinary pages: measured, huge ones saved nothing here once the inserts below were
-        // prefetched, and a kernel compacting memory to find them stalled one load in three.
-        let mut ngram_table: Vec<NgramSlot> = vec![[NO_WORD; MAX_NGRAMS + 1]; slots];
-        let filter_bits = (ngrams.len() * 8).next_power_of_two().max(64);
-        let mut ngram_filter = crate::huge_page_vec(filter_bits / 64, 0u64);
-        // The slots of the n-grams a few places ahead are fetched while this one is stored:
-        // one cache miss per n-gram otherwise, most of the loading time (measured).
-        const AHEAD: usize = 16;
+    pub fn new<S: AsRef<str> + Sync>(
+        words: &[S],
+        ngrams: Vec<NgramKey>,
+    ) -> std::result::Result<Self, String> {
+        // The word index and the n-gram tables are built at once, on two threads: on
+        // 20newsgroups each took a core for several milliseconds at the end of training's
+        // extraction, the other one idle.
         let n_words = words.len();
-        for (i, key) in ngrams.iter().enumerate() {
-            if let Some(ahead) = ngrams.get(i + AHEAD) {
-                let hash = ngram_hash(ahead);
-                crate::prefetch(&ngram_table[(hash >> 32) as usize & (slots - 1)]);
-                crate::prefetch(&ngram_filter[(hash as usize & (filter_bits - 1)) / 64]);
-            }
-            let hash = ngram_hash(key);
-            let bit = hash as usize & (filter_bits - 1);
-            ngram_filter[bit / 64] |= 1 << (bit % 64);
-            let mut slot = (hash >> 32) as usize & (slots - 1);
-            while ngram_table[slot][MAX_NGRAMS] != NO_WORD {
-                slot = (slot + 1) & (slots - 1);
-            }
-            ngram_table[slot] = slot_of(key, (n_words + i) as u32);
-        }
+        let (words, tables) = rayon::join(
+            || IndexedWords::new(words),
+            || ngram_tables(&ngrams, n_words),
+        );
+        let words = words?;
+        let (ngram_table, ngram_filter) = tables?;
         Ok(Vocabulary {
             words,
             ngrams: ngrams.into(),
@@ -1236,14 +1265,9 @@ pub fn fit_transform_chunks<T: AsRef<str> + Send>(
     let mut document_frequency: Vec<u32> =
         kept_words.iter().map(|&w| word_df[w as usize]).collect();
     document_frequency.extend(gram_df);
-    let vocabulary = Vocabulary::new(
-        kept_words
-            .iter()
-            .map(|&w| words[w as usize].to_string())
-            .collect(),
-        kept_grams,
-    )
-    .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
+    let kept: Vec<&str> = kept_words.iter().map(|&w| words[w as usize]).collect();
+    let vocabulary = Vocabulary::new(&kept, kept_grams)
+        .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
 
     Ok(Extraction {
         vocabulary,
@@ -1382,7 +1406,7 @@ mod tests {
         let words = ["alpha", "beta", "gamma"].map(String::from).to_vec();
         // Ids 3, 4, 5: `alpha beta gamma`, `alpha beta`, `beta gamma` (keys sort that way).
         let ngrams = vec![[0, 1, 2], [0, 1, NO_WORD], [1, 2, NO_WORD]];
-        let vocabulary = Vocabulary::new(words, ngrams).unwrap();
+        let vocabulary = Vocabulary::new(&words, ngrams).unwrap();
         let (mut scratch, mut row) = (CountScratch::default(), SparseRow::new());
         // alpha beta gamma <unknown> alpha beta alpha
         let text = [0, 1, 2, NO_WORD, 0, 1, 0];
@@ -1516,7 +1540,7 @@ mod tests {
         };
         let idf = inverse_document_frequencies(&[1, 3], 3);
         assert!((idf[0] - (2.0f64.ln() + 1.0)).abs() < 1e-12 && (idf[1] - 1.0).abs() < 1e-12);
-        let vocabulary = Vocabulary::new(vec!["a".into(), "b".into()], Vec::new()).unwrap();
+        let vocabulary = Vocabulary::new(&["a", "b"], Vec::new()).unwrap();
         let vectorizer = Vectorizer::new(analyzer(), config, vocabulary, idf.clone()).unwrap();
         let mut row = vec![(0, 1.0), (1, std::f64::consts::E)];
         vectorizer.weigh(&mut row);
@@ -1542,7 +1566,7 @@ mod tests {
             norm: Norm::None,
             ..FeatureConfig::default()
         };
-        let vocabulary = Vocabulary::new(vec!["a".into(), "b".into()], Vec::new()).unwrap();
+        let vocabulary = Vocabulary::new(&["a", "b"], Vec::new()).unwrap();
         let vectorizer = Vectorizer::new(analyzer(), config, vocabulary, Vec::new()).unwrap();
         let mut row = vec![(0, 1.0), (1, 7.0)];
         vectorizer.weigh(&mut row);
@@ -1552,8 +1576,7 @@ mod tests {
     #[test]
     fn ngrams_have_their_own_tf() {
         // Words "a", "b" (ids 0, 1), n-gram "a b" (id 2).
-        let vocabulary =
-            Vocabulary::new(vec!["a".into(), "b".into()], vec![[0, 1, NO_WORD]]).unwrap();
+        let vocabulary = Vocabulary::new(&["a", "b"], vec![[0, 1, NO_WORD]]).unwrap();
         let weigh = |tf, ngram_tf| {
             let config = FeatureConfig {
                 tf,
@@ -1597,7 +1620,7 @@ mod tests {
         .chain((0..3000).map(|i| format!("w{i}")))
         .collect();
         words.sort();
-        let indexed = IndexedWords::new(words.clone()).unwrap();
+        let indexed = IndexedWords::new(&words).unwrap();
         assert_eq!(indexed.len(), words.len());
         for (id, word) in words.iter().enumerate() {
             assert_eq!(indexed.id(word), Some(id as u32), "{word}");
@@ -1633,13 +1656,13 @@ mod tests {
     fn vocabulary_rejects_broken_term_lists() {
         let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let gram = |a: u32, b: u32| [a, b, NO_WORD];
-        assert!(Vocabulary::new(words(&["b", "a"]), vec![]).is_err());
-        assert!(Vocabulary::new(words(&["a", "a"]), vec![]).is_err());
-        assert!(Vocabulary::new(words(&["a b"]), vec![]).is_err());
-        assert!(Vocabulary::new(words(&["a"]), vec![gram(0, 1)]).is_err());
-        assert!(Vocabulary::new(words(&["a", "b"]), vec![gram(1, 0), gram(0, 1)]).is_err());
-        assert!(Vocabulary::new(words(&["a", "b"]), vec![[0, NO_WORD, 1]]).is_err());
-        let ok = Vocabulary::new(words(&["a", "b"]), vec![gram(0, 1), gram(1, 1)]).unwrap();
+        assert!(Vocabulary::new(&words(&["b", "a"]), vec![]).is_err());
+        assert!(Vocabulary::new(&words(&["a", "a"]), vec![]).is_err());
+        assert!(Vocabulary::new(&words(&["a b"]), vec![]).is_err());
+        assert!(Vocabulary::new(&words(&["a"]), vec![gram(0, 1)]).is_err());
+        assert!(Vocabulary::new(&words(&["a", "b"]), vec![gram(1, 0), gram(0, 1)]).is_err());
+        assert!(Vocabulary::new(&words(&["a", "b"]), vec![[0, NO_WORD, 1]]).is_err());
+        let ok = Vocabulary::new(&words(&["a", "b"]), vec![gram(0, 1), gram(1, 1)]).unwrap();
         assert_eq!(ok.get("a b"), Some(2));
         assert_eq!(ok.get("b b"), Some(3));
         assert_eq!(ok.get("b a"), None);

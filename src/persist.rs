@@ -706,11 +706,11 @@ fn read_model(
     let n_words = usize::try_from(word_count).map_err(|_| corrupted("word count"))?;
     let (vocabulary, (checksum, (weights, known))) = rayon::join(
         || match ngram_tables {
-            None => Vocabulary::new(words, ngrams),
+            None => Vocabulary::new(&words, ngrams),
             Some((keys, slots, filter)) => Vocabulary::from_tables(
                 n_words,
                 || match word_tables {
-                    None => IndexedWords::new(words),
+                    None => IndexedWords::new(&words),
                     Some((text, ends, index)) => IndexedWords::from_tables(
                         table_of(map, text, |[byte]: [u8; 1]| byte),
                         table_of(map, ends, u32::from_le_bytes),
@@ -1357,7 +1357,7 @@ mod tests {
         assert!(error.contains("slots filled"), "{error}");
         // A table a lookup could loop in forever: every slot filled.
         let words = vec!["a".to_string(), "b".to_string()];
-        let full = Vocabulary::new(words.clone(), vec![[0, 1, NO_WORD], [1, 0, NO_WORD]]).unwrap();
+        let full = Vocabulary::new(&words, vec![[0, 1, NO_WORD], [1, 0, NO_WORD]]).unwrap();
         let (table, filter) = full.ngram_tables();
         assert_eq!(table.len(), 4);
         let mut crowded = table.to_vec();
@@ -1366,7 +1366,7 @@ mod tests {
         }
         let refused = Vocabulary::from_tables(
             words.len(),
-            || IndexedWords::new(words),
+            || IndexedWords::new(&words),
             full.ngrams().to_vec().into(),
             crowded.into(),
             filter.to_vec().into(),
@@ -1422,7 +1422,7 @@ mod tests {
         let error = damage(ends + 8, &u32::MAX.to_le_bytes());
         assert!(error.contains("out of order"), "{error}");
         // A table a lookup could loop in forever: every slot filled.
-        let words = IndexedWords::new(vec!["a".to_string(), "b".to_string()]).unwrap();
+        let words = IndexedWords::new(&["a", "b"]).unwrap();
         let (text, ends, index) = words.tables();
         assert_eq!(index.len(), 4);
         let crowded: Vec<[u32; 2]> = (0..4).map(|i| [i % 2, 0]).collect();
