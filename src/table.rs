@@ -27,6 +27,15 @@ unsafe impl Plain for u8 {}
 // SAFETY: as above.
 unsafe impl Plain for u32 {}
 
+/// The bytes of `values` in memory (the CPU's byte order).
+pub(crate) fn plain_bytes<T: Plain>(values: &[T]) -> &[u8] {
+    // SAFETY: `Plain` values hold no padding, so all their bytes are initialised; `u8` needs
+    // no alignment, and the slice covers exactly the values' memory, borrowed as long.
+    unsafe {
+        std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values))
+    }
+}
+
 /// A read-only table of `T`.
 #[derive(Clone)]
 pub struct Table<T: Plain>(Repr<T>);
