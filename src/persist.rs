@@ -133,7 +133,7 @@ pub fn write_model<W: Write>(model: &Classifier, out: &mut W) -> Result<()> {
 /// at load) is written only to test that such files still load.
 fn write_model_as<W: Write>(model: &Classifier, out: &mut W, version: u32) -> Result<()> {
     let mut image = file_image(model, version)?;
-    let (scoring, exact) = image.hashers(HEADER_LEN..image.len);
+    let (scoring, exact) = image.write_hashed(HEADER_LEN..image.len, |_, _| Ok(()))?;
     image.set_checksums(scoring.finalize(), exact.finalize());
     image.write_range(0..image.len, |_, bytes| out.write_all(bytes))
 }
@@ -174,20 +174,24 @@ impl FileImage<'_> {
         Ok(())
     }
 
-    /// CRC-32 states of the scoring and the training parts' bytes within `range`.
-    fn hashers(&self, range: std::ops::Range<u64>) -> (crc32fast::Hasher, crc32fast::Hasher) {
+    /// [`FileImage::write_range`], the bytes also hashed: the CRC-32 states of the scoring
+    /// and the training parts' bytes within `range`.
+    fn write_hashed(
+        &self,
+        range: std::ops::Range<u64>,
+        mut f: impl FnMut(u64, &[u8]) -> std::io::Result<()>,
+    ) -> Result<(crc32fast::Hasher, crc32fast::Hasher)> {
         let (mut scoring, mut exact) = (crc32fast::Hasher::new(), crc32fast::Hasher::new());
         let range = range.start.max(HEADER_LEN)..range.end;
-        // Infallible: the closure never fails.
-        let _ = self.write_range(range, |at, bytes| {
+        self.write_range(range, |at, bytes| {
             if at < self.training_start {
                 scoring.update(bytes);
             } else {
                 exact.update(bytes);
             }
-            Ok(())
-        });
-        (scoring, exact)
+            f(at, bytes)
+        })?;
+        Ok((scoring, exact))
     }
 
     fn set_checksums(&mut self, scoring: u32, exact: u32) {
@@ -891,24 +895,16 @@ fn write_in_halves(image: &mut FileImage, file: &std::fs::File) -> Result<()> {
     let middle = (HEADER_LEN + (image.len - HEADER_LEN) / 2).next_multiple_of(page);
     let middle = middle.min(image.len);
     let write_half = |range: std::ops::Range<u64>| {
-        let mut hashers = (crc32fast::Hasher::new(), crc32fast::Hasher::new());
         let mut unflushed = range.start..range.start;
-        image
-            .write_range(range, |at, bytes| {
-                if at < image.training_start {
-                    hashers.0.update(bytes);
-                } else {
-                    hashers.1.update(bytes);
-                }
-                write_at(file, bytes, at)?;
-                unflushed.end = at + bytes.len() as u64;
-                if unflushed.end - unflushed.start >= WRITEBACK_EVERY {
-                    Writeback::hand_over(file, unflushed.start, unflushed.end - unflushed.start);
-                    unflushed.start = unflushed.end;
-                }
-                Ok(())
-            })
-            .map(|()| hashers)
+        image.write_hashed(range, |at, bytes| {
+            write_at(file, bytes, at)?;
+            unflushed.end = at + bytes.len() as u64;
+            if unflushed.end - unflushed.start >= WRITEBACK_EVERY {
+                Writeback::hand_over(file, unflushed.start, unflushed.end - unflushed.start);
+                unflushed.start = unflushed.end;
+            }
+            Ok(())
+        })
     };
     let (first, second) = rayon::join(
         || write_half(HEADER_LEN..middle),
@@ -1634,7 +1630,9 @@ mod tests {
             len: sizes.iter().sum::<usize>() as u64,
         };
         let mut in_order = image();
-        let (scoring, exact) = in_order.hashers(HEADER_LEN..in_order.len);
+        let (scoring, exact) = in_order
+            .write_hashed(HEADER_LEN..in_order.len, |_, _| Ok(()))
+            .unwrap();
         in_order.set_checksums(scoring.finalize(), exact.finalize());
         let mut expected = Vec::new();
         in_order
