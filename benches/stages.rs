@@ -19,25 +19,13 @@
 //! Whole-process figures (model load, threads, writing the output) are `benches/score.sh`'s.
 
 use artclass::features::NO_WORD;
+use artclass::input::read_labeled;
 use artclass::text::{WordCache, raw_tokens};
 use artclass::{ClassifierParams, Language};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
-
-/// `label,text` rows of a CSV file: (labels, texts).
-fn read_rows(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let mut labels = Vec::new();
-    let mut texts = Vec::new();
-    for row in reader.records() {
-        let row = row.expect("a 20newsgroups row");
-        labels.push(row[0].to_string());
-        texts.push(row[1].to_string());
-    }
-    (labels, texts)
-}
 
 /// Calls `each` with the text field of every row of `bytes`, parsed as `score` parses them.
 fn for_each_text(bytes: &[u8], mut each: impl FnMut(&str)) {
@@ -50,18 +38,21 @@ fn for_each_text(bytes: &[u8], mut each: impl FnMut(&str)) {
 
 fn benches(c: &mut Criterion) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/20newsgroups");
-    let (Ok(train), Ok(test)) = (
-        std::fs::read(data.join("train.csv")),
-        std::fs::read(data.join("test.csv")),
-    ) else {
+    let Ok(test) = std::fs::read(data.join("test.csv")) else {
         eprintln!("stages: skipped, no {}", data.display());
         return;
     };
-    let (labels, texts) = read_rows(&train);
+    let train = read_labeled(
+        &data.join("train.csv").to_string_lossy(),
+        "text",
+        "label",
+        b',',
+    )
+    .expect("20newsgroups' train split");
     let model = ClassifierParams::new(Language::English)
         .check()
         .expect("default params")
-        .fit(&texts, &labels)
+        .fit(&train.texts, &train.labels)
         .expect("training");
     let vectorizer = model.vectorizer();
 
