@@ -1062,6 +1062,19 @@ mod tests {
         docs.iter().copied().unzip()
     }
 
+    /// Parameters keeping every word and n-gram: the corpus above is too small to prune.
+    fn every_feature() -> ClassifierParams {
+        ClassifierParams::new(Language::French)
+            .min_df(1)
+            .min_df_ngrams(Some(1))
+    }
+
+    /// `params` fitted on [`corpus`].
+    fn fit_corpus(params: ClassifierParams) -> Classifier {
+        let (texts, labels) = corpus();
+        params.check().unwrap().fit(&texts, &labels).unwrap()
+    }
+
     fn dense(model: &Classifier, texts: &[&str]) -> Array2<f64> {
         let mut x = Array2::zeros((texts.len(), model.vocabulary().len()));
         let mut scratch = TransformScratch::default();
@@ -1077,17 +1090,13 @@ mod tests {
     fn sparse_fit_equals_linfa_dense_fit_and_probabilities_match() {
         let (texts, labels) = corpus();
         for alpha in [1.0, 0.1, 0.01] {
-            let model = ClassifierParams::new(Language::French)
-                .kind(NbKind::Multinomial)
-                .min_df(1)
-                .min_df_ngrams(Some(1))
-                .norm(Norm::None)
-                .alpha(alpha)
-                .ngrams(2)
-                .check()
-                .unwrap()
-                .fit(&texts, &labels)
-                .unwrap();
+            let model = fit_corpus(
+                every_feature()
+                    .kind(NbKind::Multinomial)
+                    .norm(Norm::None)
+                    .alpha(alpha)
+                    .ngrams(2),
+            );
             // linfa-bayes on the dense documents × vocabulary matrix, the reference.
             let x = dense(&model, &texts);
             let y: Array1<usize> = labels
@@ -1130,18 +1139,14 @@ mod tests {
     #[test]
     fn weighted_features_match_linfa_on_the_same_dense_weights() {
         let (texts, labels) = corpus();
-        let model = ClassifierParams::new(Language::French)
-            .kind(NbKind::Multinomial)
-            .min_df(1)
-            .min_df_ngrams(Some(1))
-            .tf(TermFrequency::Log)
-            .idf(true)
-            .norm(Norm::L2)
-            .alpha(0.05)
-            .check()
-            .unwrap()
-            .fit(&texts, &labels)
-            .unwrap();
+        let model = fit_corpus(
+            every_feature()
+                .kind(NbKind::Multinomial)
+                .tf(TermFrequency::Log)
+                .idf(true)
+                .norm(Norm::L2)
+                .alpha(0.05),
+        );
         let y: Array1<usize> = labels
             .iter()
             .map(|l| model.labels().iter().position(|m| m == l).unwrap())
@@ -1168,20 +1173,12 @@ mod tests {
 
     #[test]
     fn label_tables_keep_only_the_label_features_and_give_the_dense_weights() {
-        let (texts, labels) = corpus();
         for kind in [
             NbKind::Multinomial,
             NbKind::Complement,
             NbKind::ComplementNorm,
         ] {
-            let model = ClassifierParams::new(Language::French)
-                .kind(kind)
-                .min_df(1)
-                .min_df_ngrams(Some(1))
-                .check()
-                .unwrap()
-                .fit(&texts, &labels)
-                .unwrap();
+            let model = fit_corpus(every_feature().kind(kind));
             // Training made its weights from the compact tables; the dense path, from linfa's
             // fit again, must give them to the bit.
             let exact = model.exact_tables().unwrap();
@@ -1228,16 +1225,12 @@ mod tests {
     #[test]
     fn complement_fit_equals_linfa_on_dense_complement_rows() {
         let (texts, labels) = corpus();
-        let model = ClassifierParams::new(Language::French)
-            .min_df(1)
-            .min_df_ngrams(Some(1))
-            .norm(Norm::None)
-            .kind(NbKind::Complement)
-            .alpha(0.5)
-            .check()
-            .unwrap()
-            .fit(&texts, &labels)
-            .unwrap();
+        let model = fit_corpus(
+            every_feature()
+                .norm(Norm::None)
+                .kind(NbKind::Complement)
+                .alpha(0.5),
+        );
         let x = dense(&model, &texts);
         let k = model.labels().len();
         let y: Vec<usize> = labels
@@ -1282,18 +1275,7 @@ mod tests {
 
     #[test]
     fn normalized_complement_divides_each_label_by_its_l1_norm() {
-        let (texts, labels) = corpus();
-        let fit = |kind| {
-            ClassifierParams::new(Language::French)
-                .min_df(1)
-                .min_df_ngrams(Some(1))
-                .kind(kind)
-                .alpha(0.1)
-                .check()
-                .unwrap()
-                .fit(&texts, &labels)
-                .unwrap()
-        };
+        let fit = |kind| fit_corpus(every_feature().kind(kind).alpha(0.1));
         let plain = fit(NbKind::Complement);
         let normed = fit(NbKind::ComplementNorm);
         // Same fitted state as the complement rule: only scoring differs.
@@ -1320,14 +1302,7 @@ mod tests {
 
     #[test]
     fn predicts_the_obvious_theme() {
-        let (texts, labels) = corpus();
-        let model = ClassifierParams::new(Language::French)
-            .min_df(1)
-            .min_df_ngrams(Some(1))
-            .check()
-            .unwrap()
-            .fit(&texts, &labels)
-            .unwrap();
+        let model = fit_corpus(every_feature());
         let prediction = model
             .scorer()
             .predict_proba("Un coworking ouvre des bureaux partagés.");

@@ -1194,6 +1194,13 @@ mod tests {
             .unwrap()
     }
 
+    /// Sets the scoring part's checksum (bytes `HEADER_LEN..scoring_end`) right again after
+    /// `bytes` were changed, as a bug in the writer would leave them.
+    fn recheck_scoring(bytes: &mut [u8], scoring_end: usize) {
+        let crc = crc32fast::hash(&bytes[HEADER_LEN as usize..scoring_end]);
+        bytes[20..24].copy_from_slice(&crc.to_le_bytes());
+    }
+
     fn error_of(bytes: &[u8]) -> String {
         match from_bytes(bytes, "test.model", Load::Full) {
             Ok(_) => panic!("loaded a broken model"),
@@ -1478,12 +1485,11 @@ mod tests {
         let parts = sections(&bytes, model.scoring_weights().len());
         let [_, table, filter] = parts.ngrams.unwrap();
         let slots = (filter - table - 8) / 16;
-        // Changed bytes with the checksum made right again, as a bug would write them.
+        // Changed bytes with the checksum made right again.
         let damage = |at: usize, value: u32| {
             let mut damaged = bytes.clone();
             damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
-            let crc = crc32fast::hash(&damaged[HEADER_LEN as usize..parts.end]);
-            damaged[20..24].copy_from_slice(&crc.to_le_bytes());
+            recheck_scoring(&mut damaged, parts.end);
             from_bytes(&damaged, "damaged.model", Load::Scoring)
                 .err()
                 .map(|e| e.to_string())
@@ -1528,12 +1534,11 @@ mod tests {
         let [text, ends, index] = parts.words.unwrap();
         let n_words = model.vocabulary().words().len();
         let slots = (parts.end - index - 8) / 8;
-        // Changed bytes with the checksum made right again, as a bug would write them.
+        // Changed bytes with the checksum made right again.
         let damage = |at: usize, value: &[u8]| {
             let mut damaged = bytes.clone();
             damaged[at..at + value.len()].copy_from_slice(value);
-            let crc = crc32fast::hash(&damaged[HEADER_LEN as usize..parts.end]);
-            damaged[20..24].copy_from_slice(&crc.to_le_bytes());
+            recheck_scoring(&mut damaged, parts.end);
             error_of(&damaged)
         };
         let id_at = |slot: usize| index + 8 + 8 * slot;
@@ -1596,8 +1601,7 @@ mod tests {
                 let at = rng.random_range(from..scoring_end);
                 damaged[at] = rng.random();
             }
-            let crc = crc32fast::hash(&damaged[HEADER_LEN as usize..scoring_end]);
-            damaged[20..24].copy_from_slice(&crc.to_le_bytes());
+            recheck_scoring(&mut damaged, scoring_end);
             match from_bytes(&damaged, "damaged.model", Load::Scoring) {
                 Ok(back) => {
                     loaded += 1;
