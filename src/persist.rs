@@ -1201,6 +1201,15 @@ mod tests {
         bytes[20..24].copy_from_slice(&crc.to_le_bytes());
     }
 
+    /// A copy of `bytes` with `value` written at `at` and the scoring checksum made right
+    /// again: a table damaged behind the checksum's back.
+    fn rewritten(bytes: &[u8], scoring_end: usize, at: usize, value: &[u8]) -> Vec<u8> {
+        let mut damaged = bytes.to_vec();
+        damaged[at..at + value.len()].copy_from_slice(value);
+        recheck_scoring(&mut damaged, scoring_end);
+        damaged
+    }
+
     fn error_of(bytes: &[u8]) -> String {
         match from_bytes(bytes, "test.model", Load::Full) {
             Ok(_) => panic!("loaded a broken model"),
@@ -1485,11 +1494,8 @@ mod tests {
         let parts = sections(&bytes, model.scoring_weights().len());
         let [_, table, filter] = parts.ngrams.unwrap();
         let slots = (filter - table - 8) / 16;
-        // Changed bytes with the checksum made right again.
         let damage = |at: usize, value: u32| {
-            let mut damaged = bytes.clone();
-            damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
-            recheck_scoring(&mut damaged, parts.end);
+            let damaged = rewritten(&bytes, parts.end, at, &value.to_le_bytes());
             from_bytes(&damaged, "damaged.model", Load::Scoring)
                 .err()
                 .map(|e| e.to_string())
@@ -1534,13 +1540,7 @@ mod tests {
         let [text, ends, index] = parts.words.unwrap();
         let n_words = model.vocabulary().words().len();
         let slots = (parts.end - index - 8) / 8;
-        // Changed bytes with the checksum made right again.
-        let damage = |at: usize, value: &[u8]| {
-            let mut damaged = bytes.clone();
-            damaged[at..at + value.len()].copy_from_slice(value);
-            recheck_scoring(&mut damaged, parts.end);
-            error_of(&damaged)
-        };
+        let damage = |at: usize, value: &[u8]| error_of(&rewritten(&bytes, parts.end, at, value));
         let id_at = |slot: usize| index + 8 + 8 * slot;
         let id = |slot: usize| {
             u32::from_le_bytes(bytes[id_at(slot)..id_at(slot) + 4].try_into().unwrap())
