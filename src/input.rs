@@ -7,6 +7,9 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+mod quoting;
+use quoting::{QuoteCheck, QuoteProblem};
+
 /// Labelled texts for training or evaluation, with where each came from.
 #[derive(Debug, Default)]
 pub struct LabeledTexts {
@@ -31,16 +34,47 @@ pub struct CsvInput {
 
 /// The record-reading half of a [`CsvInput`], which can move to a reader thread.
 pub struct CsvRecords {
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<QuoteCheck<Box<dyn Read + Send>>>,
     name: String,
 }
 
+/// What [`CsvRecords::read`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Row {
+    /// A record.
+    Read,
+    /// A record whose quoting is wrong, and why; it holds what the parser made of it.
+    Misquoted(String),
+    End,
+}
+
 impl CsvRecords {
-    /// Reads the next record into `record`; false at end of input.
-    pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
-        self.reader
-            .read_byte_record(record)
-            .map_err(|e| csv_error(&self.name, e))
+    /// Reads the next record into `record`.
+    pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<Row> {
+        let read = self.reader.read_byte_record(record);
+        let end = self.reader.position().byte();
+        let read = match read {
+            Ok(read) => read,
+            // A misquoted row is often ragged too (strict readers refuse that): the quoting
+            // is the cause to name.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) => {
+                return Err(match self.reader.get_mut().problem_up_to(end) {
+                    Some(problem) => Error::input(
+                        format!("{}:{}", self.name, line_of(record)),
+                        misquoted(problem, record),
+                    ),
+                    None => csv_error(&self.name, e),
+                });
+            }
+            Err(e) => return Err(csv_error(&self.name, e)),
+        };
+        if !read {
+            return Ok(Row::End);
+        }
+        Ok(match self.reader.get_mut().problem_up_to(end) {
+            None => Row::Read,
+            Some(problem) => Row::Misquoted(misquoted(problem, record)),
+        })
     }
 
     /// Bytes of input consumed so far.
@@ -81,11 +115,18 @@ impl CsvInput {
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(flexible)
-            .from_reader(source);
+            .from_reader(QuoteCheck::new(source, delimiter));
         let headers = reader
             .byte_headers()
             .map_err(|e| csv_error(&name, e))?
             .clone();
+        let header_end = reader.position().byte();
+        if let Some(problem) = reader.get_mut().problem_up_to(header_end) {
+            return Err(Error::input(
+                format!("{name}:1"),
+                format!("header line: {}", misquoted(problem, &headers)),
+            ));
+        }
         if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
             return Err(Error::input(name, "empty file: expected a CSV header line"));
         }
@@ -122,9 +163,14 @@ impl CsvInput {
         self.columns.column(column)
     }
 
-    /// Reads the next record into `record`; false at end of input.
+    /// Reads the next record into `record`; false at end of input. A misquoted record is an
+    /// error naming its line.
     pub fn read(&mut self, record: &mut csv::ByteRecord) -> Result<bool> {
-        self.records.read(record)
+        match self.records.read(record)? {
+            Row::Read => Ok(true),
+            Row::End => Ok(false),
+            Row::Misquoted(reason) => Err(Error::input(self.columns.origin(record), reason)),
+        }
     }
 }
 
@@ -207,6 +253,29 @@ impl Columns {
 /// 1-based line where a record starts.
 pub fn line_of(record: &csv::ByteRecord) -> u64 {
     record.position().map(|p| p.line()).unwrap_or(0)
+}
+
+/// Why `record` is misquoted, with how far it runs: a stray quote pulls the lines after it
+/// into the row.
+fn misquoted(problem: QuoteProblem, record: &csv::ByteRecord) -> String {
+    let fields = record.as_slice();
+    // A line end at the very end of an unclosed field is the input's last, not a line more.
+    let fields = fields.strip_suffix(b"\n").unwrap_or(fields);
+    let lines = fields.iter().filter(|&&b| b == b'\n').count() as u64;
+    let last = line_of(record).max(1) + lines;
+    match problem {
+        QuoteProblem::NeverClosed => format!(
+            "a quoted field is never closed: the row runs to the end of the input (line {last})"
+        ),
+        QuoteProblem::TextAfterQuote if lines > 0 => format!(
+            "text follows the closing quote of a quoted field, which runs on to line {last}: \
+             a quote inside it is not doubled (\"\") and rows may have merged into it"
+        ),
+        QuoteProblem::TextAfterQuote => {
+            "text follows the closing quote of a quoted field: a quote inside it is not doubled (\"\")"
+                .to_string()
+        }
+    }
 }
 
 fn csv_error(name: &str, error: csv::Error) -> Error {

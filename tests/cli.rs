@@ -595,6 +595,46 @@ fn empty_files_and_empty_articles_are_refused() {
 }
 
 #[test]
+fn misquoted_csv_is_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "stray.csv",
+        "text,label\nbureaux partagés,coworking\n\"un cours \"gratuit\" en ligne\",training\n",
+    );
+    write(
+        dir.path(),
+        "open.csv",
+        "text,label\nbureaux partagés,coworking\n\"un cours en ligne,training\nservice client,customer\n",
+    );
+    write(
+        dir.path(),
+        "header.csv",
+        "\"text\"s,label\nbureaux,coworking\n",
+    );
+    fails_with(
+        &["train", "--input", "stray.csv", "--output", "m"],
+        dir.path(),
+        &[
+            "stray.csv:3",
+            "text follows the closing quote",
+            "not doubled",
+        ],
+    );
+    fails_with(
+        &["eval", "--input", "open.csv"],
+        dir.path(),
+        &["open.csv:3", "never closed", "line 4"],
+    );
+    fails_with(
+        &["score", "--input", "header.csv", "--output", "o.csv"],
+        dir.path(),
+        &["header.csv:1", "header line", "closing quote"],
+    );
+    assert!(!dir.path().join("m").exists() && !dir.path().join("o.csv").exists());
+}
+
+#[test]
 fn csv_without_the_named_column_lists_the_columns() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "in.csv", "body,label\nbureaux,coworking\n");

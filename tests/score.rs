@@ -402,3 +402,75 @@ fn bad_rows_in_later_chunks_are_met_in_input_order() {
     let expected: Vec<usize> = (0..9_000).filter(|i| ![4_500, 8_800].contains(i)).collect();
     assert_eq!(ids, expected);
 }
+
+#[test]
+fn misquoted_rows_are_bad_rows_not_rows_merged_in_silence() {
+    // Line 3: a quote inside a quoted field, not doubled. Line 4: a quote never closed up to
+    // line 5's, which pulls line 5 into it. Line 7: a quote never closed at all, which pulls
+    // in the rest of the file. A lenient CSV reader scores 4 rows and says nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!(
+        "id,text\n\
+         1,\"{ARTICLE_CUSTOMER}\"\n\
+         2,\"Le titre \"cité\" puis la suite\"\n\
+         3,\"un guillemet jamais fermé\n\
+         4,\"{ARTICLE_COWORKING}\"\n\
+         6,\"{ARTICLE_COWORKING}\"\n\
+         7,\"la fin du fichier arrive avant le guillemet\n\
+         8,une ligne avalée\n"
+    );
+    write(dir.path(), "in.csv", &input);
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["score", "--input", "in.csv", "--output", "out.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("in.csv:3: text follows the closing quote") && stderr.contains("--rejects"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(dir.path()), ["in.csv"], "nothing written");
+
+    for threads in ["1", "2"] {
+        let output = succeeds(artclass().current_dir(dir.path()).args([
+            "--threads",
+            threads,
+            "score",
+            "--input",
+            "in.csv",
+            "--output",
+            "out.csv",
+            "--rejects",
+            "bad.csv",
+        ]));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.starts_with("artclass: scored 2 rows (3 rejected"),
+            "{stderr}"
+        );
+        let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(ids, ["1", "6"]);
+        let (_, rejects) = read_csv(&dir.path().join("bad.csv"), b',');
+        let lines: Vec<&str> = rejects.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(lines, ["3", "4", "7"]);
+        assert!(rejects[0][1].contains("not doubled"), "{:?}", rejects[0]);
+        assert!(
+            rejects[1][1].contains("runs on to line 5") && rejects[1][1].contains("merged"),
+            "{:?}",
+            rejects[1]
+        );
+        assert!(
+            rejects[2][1].contains("never closed") && rejects[2][1].contains("line 8"),
+            "{:?}",
+            rejects[2]
+        );
+        assert!(
+            rejects[2][2].contains("8,une ligne avalée"),
+            "the swallowed line is in the rejected row: {:?}",
+            rejects[2]
+        );
+    }
+}

@@ -9,7 +9,7 @@
 //! into place only when the run is complete.
 
 use super::{ModelArg, parse_delimiter, stdout_error};
-use artclass::input::{Columns, CsvInput, CsvRecords};
+use artclass::input::{Columns, CsvInput, CsvRecords, Row};
 use artclass::persist::{self, AtomicFile};
 use artclass::{Classifier, Error, Result, Scorer};
 use std::io::{self, IsTerminal, Write};
@@ -34,7 +34,7 @@ pub struct Args {
     /// CSV field delimiter of input and output (one character, or `tab`)
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     delimiter: u8,
-    /// Write bad rows (ragged, text not UTF-8) to this CSV with their line and reason, and go
+    /// Write bad rows (ragged, misquoted, text not UTF-8) to this CSV with their line and reason, and go
     /// on [default: stop at the first bad row]
     #[arg(long, value_name = "PATH")]
     rejects: Option<PathBuf>,
@@ -320,8 +320,15 @@ impl Write for SyncingWriter {
 
 /// A chunk of input rows and where the input stood after it.
 struct Chunk {
-    records: Vec<csv::ByteRecord>,
+    rows: ChunkRows,
     end_offset: u64,
+}
+
+/// A chunk's records, and which of them are misquoted (index, why): shared by its parts.
+#[derive(Default)]
+struct ChunkRows {
+    records: Vec<csv::ByteRecord>,
+    misquoted: Vec<(usize, String)>,
 }
 
 /// Reads the next chunk. Each record starts with room for twice the previous chunk's mean
@@ -330,24 +337,29 @@ struct Chunk {
 /// at most twice a chunk in all, so that a chunk of huge rows followed by short ones does not
 /// reserve a huge room for each of them.
 fn read_chunk(records: &mut CsvRecords, fields: usize, mean_row: &mut usize) -> Result<Chunk> {
-    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let mut chunk = ChunkRows {
+        records: Vec::with_capacity(CHUNK_ROWS),
+        misquoted: Vec::new(),
+    };
     let mut bytes = 0;
     let mut reserved = 0;
-    while chunk.len() < CHUNK_ROWS && bytes < CHUNK_BYTES {
+    while chunk.records.len() < CHUNK_ROWS && bytes < CHUNK_BYTES {
         let room = (2 * *mean_row).min((2 * CHUNK_BYTES).saturating_sub(reserved));
         reserved += room;
         let mut record = csv::ByteRecord::with_capacity(room, fields);
-        if !records.read(&mut record)? {
-            break;
+        match records.read(&mut record)? {
+            Row::End => break,
+            Row::Read => {}
+            Row::Misquoted(reason) => chunk.misquoted.push((chunk.records.len(), reason)),
         }
         bytes += record.as_slice().len();
-        chunk.push(record);
+        chunk.records.push(record);
     }
-    if !chunk.is_empty() {
-        *mean_row = (bytes / chunk.len()).clamp(16, CHUNK_BYTES / 2);
+    if !chunk.records.is_empty() {
+        *mean_row = (bytes / chunk.records.len()).clamp(16, CHUNK_BYTES / 2);
     }
     Ok(Chunk {
-        records: chunk,
+        rows: chunk,
         end_offset: records.byte_offset(),
     })
 }
@@ -356,7 +368,7 @@ fn read_chunk(records: &mut CsvRecords, fields: usize, mean_row: &mut usize) -> 
 /// by a reader thread of their own, one chunk ahead.
 enum Chunks {
     Inline {
-        records: CsvRecords,
+        records: Box<CsvRecords>,
         fields: usize,
         mean_row: usize,
     },
@@ -368,7 +380,7 @@ impl Chunks {
         let mut mean_row = 256;
         if !threaded {
             return Chunks::Inline {
-                records,
+                records: Box::new(records),
                 fields,
                 mean_row,
             };
@@ -382,7 +394,7 @@ impl Chunks {
         std::thread::spawn(move || {
             loop {
                 let chunk = read_chunk(&mut records, fields, &mut mean_row);
-                let last = chunk.as_ref().map_or(true, |c| c.records.is_empty());
+                let last = chunk.as_ref().map_or(true, |c| c.rows.records.is_empty());
                 if sender.send(chunk).is_err() || last {
                     break;
                 }
@@ -494,10 +506,11 @@ impl Job<'_> {
             let mut scorer = self.model.scorer();
             loop {
                 let chunk = chunks.next()?;
-                if chunk.records.is_empty() {
+                if chunk.rows.records.is_empty() {
                     return Ok(stats);
                 }
-                emit(self.score_part(&chunk.records, &mut scorer)?, &mut stats)?;
+                let part = self.score_part(&chunk.rows, 0..chunk.rows.records.len(), &mut scorer);
+                emit(part?, &mut stats)?;
                 self.chunk_done(&mut stats, chunk.end_offset);
             }
         }
@@ -531,23 +544,24 @@ impl Job<'_> {
                             break;
                         }
                     };
-                    if chunk.records.is_empty() {
+                    if chunk.rows.records.is_empty() {
                         end_of_input = true;
                         break;
                     }
-                    let rows = std::sync::Arc::new(chunk.records);
-                    let part_len = rows.len().div_ceil(workers * PARTS_PER_WORKER).max(1);
-                    for start in (0..rows.len()).step_by(part_len) {
+                    let rows = std::sync::Arc::new(chunk.rows);
+                    let len = rows.records.len();
+                    let part_len = len.div_ceil(workers * PARTS_PER_WORKER).max(1);
+                    for start in (0..len).step_by(part_len) {
                         let (rows, done) = (std::sync::Arc::clone(&rows), done.clone());
                         let number = spawned;
                         pool.spawn(move |_| {
-                            let end = (start + part_len).min(rows.len());
+                            let end = (start + part_len).min(rows.records.len());
                             // Every part sends a result, even one that panicked, so
                             // that the writer never waits for it forever.
                             let part = std::panic::catch_unwind(AssertUnwindSafe(|| {
                                 let lent = scorers.lock().map(|mut p| p.pop()).unwrap_or(None);
                                 let mut scorer = lent.unwrap_or_else(|| self.model.scorer());
-                                let part = self.score_part(&rows[start..end], &mut scorer);
+                                let part = self.score_part(&rows, start..end, &mut scorer);
                                 if let Ok(mut pool) = scorers.lock() {
                                     pool.push(scorer);
                                 }
@@ -594,19 +608,39 @@ impl Job<'_> {
         self.progress.set_message(format!("{} rows", stats.rows));
     }
 
-    fn score_part(&self, rows: &[csv::ByteRecord], scorer: &mut Scorer) -> Result<Part> {
+    /// Scores `rows.records[range]`.
+    fn score_part(
+        &self,
+        rows: &ChunkRows,
+        range: std::ops::Range<usize>,
+        scorer: &mut Scorer,
+    ) -> Result<Part> {
+        let misquoted = |index: usize| {
+            rows.misquoted
+                .binary_search_by_key(&index, |(at, _)| *at)
+                .ok()
+                .map(|found| rows.misquoted[found].1.clone())
+        };
+        let first = range.start;
+        let rows_here = &rows.records[range];
         let mut part = Part::default();
         let mut writer = csv::WriterBuilder::new()
             .delimiter(self.delimiter)
             .from_writer(Vec::with_capacity(
-                rows.iter().map(|r| r.as_slice().len() + 256).sum(),
+                rows_here.iter().map(|r| r.as_slice().len() + 256).sum(),
             ));
         let mut cell = Vec::with_capacity(8);
         let mut counts = itoa::Buffer::new();
         let csv_error = |e: csv::Error| Error::Params(format!("formatting CSV output: {e}"));
-        for row in rows {
+        for (index, row) in (first..).zip(rows_here) {
             let line = artclass::input::line_of(row);
-            let text = match self.columns.ragged(row.len()) {
+            // The quoting first: a stray quote is also why such a row may look ragged.
+            let problem = if rows.misquoted.is_empty() {
+                None
+            } else {
+                misquoted(index)
+            };
+            let text = match problem.or_else(|| self.columns.ragged(row.len())) {
                 Some(reason) => Err(reason),
                 None => std::str::from_utf8(&row[self.text_index]).map_err(|_| {
                     format!(
