@@ -474,3 +474,45 @@ fn misquoted_rows_are_bad_rows_not_rows_merged_in_silence() {
         );
     }
 }
+
+#[test]
+fn a_file_scored_before_is_refused_not_given_a_second_set_of_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "in.csv",
+        format!("id,text\n1,\"{ARTICLE_COWORKING}\"\n"),
+    );
+    succeeds(artclass().current_dir(dir.path()).args([
+        "score", "--quiet", "--input", "in.csv", "--output", "once.csv",
+    ]));
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["score", "--input", "once.csv", "--output", "twice.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("once.csv: the header already has columns that score adds")
+            && stderr.contains("'predicted', 'confidence', 'known_features', 'prob_coworking'"),
+        "{stderr}"
+    );
+    write(
+        dir.path(),
+        "own.csv",
+        format!("id,confidence,text\n1,high,\"{ARTICLE_COWORKING}\"\n"),
+    );
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["score", "--input", "own.csv", "--output", "own_out.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("a column that score adds ('confidence')"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(dir.path()), ["in.csv", "once.csv", "own.csv"]);
+}

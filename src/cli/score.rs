@@ -89,6 +89,8 @@ pub fn run(args: Args) -> Result<()> {
     });
     let model = model.map_err(|_| Error::Params("loading the model failed".into()))??;
     let (chunks, columns, text_index) = input?;
+    let added = added_columns(&model);
+    refuse_clashing_columns(&columns, &added)?;
     let total_bytes = (args.input != "-")
         .then(|| std::fs::metadata(&args.input).ok().map(|m| m.len()))
         .flatten();
@@ -101,6 +103,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let job = Job {
         model: &model,
+        added: &added,
         columns: &columns,
         text_index,
         delimiter: args.delimiter,
@@ -436,6 +439,8 @@ struct Part {
 
 struct Job<'a> {
     model: &'a Classifier,
+    /// Names of the columns added after the input's.
+    added: &'a [Vec<u8>],
     columns: &'a Columns,
     text_index: usize,
     delimiter: u8,
@@ -461,15 +466,7 @@ impl Job<'_> {
             .delimiter(self.delimiter)
             .from_writer(Vec::new());
         let mut fields: Vec<Vec<u8>> = self.columns.headers().iter().map(<[u8]>::to_vec).collect();
-        fields.push(b"predicted".to_vec());
-        fields.push(b"confidence".to_vec());
-        fields.push(b"known_features".to_vec());
-        fields.extend(
-            self.model
-                .labels()
-                .iter()
-                .map(|l| format!("prob_{l}").into_bytes()),
-        );
+        fields.extend_from_slice(self.added);
         header
             .write_record(&fields)
             .map_err(|e| Error::io(out_name, e.into()))?;
@@ -762,6 +759,50 @@ impl Rejects {
 }
 
 /// Refuses `--output` naming the input file, whatever the spelling of the path.
+/// The columns `score` adds after the input's, in order.
+fn added_columns(model: &Classifier) -> Vec<Vec<u8>> {
+    let mut names = vec![
+        b"predicted".to_vec(),
+        b"confidence".to_vec(),
+        b"known_features".to_vec(),
+    ];
+    names.extend(
+        model
+            .labels()
+            .iter()
+            .map(|l| format!("prob_{l}").into_bytes()),
+    );
+    names
+}
+
+/// An input that already has a column `score` adds (a file scored before) would give an
+/// output with two columns of one name, and tools that pick a column by name take the first:
+/// the old prediction.
+fn refuse_clashing_columns(columns: &Columns, added: &[Vec<u8>]) -> Result<()> {
+    let clashing: Vec<String> = added
+        .iter()
+        .filter(|name| columns.headers().iter().any(|h| h == name.as_slice()))
+        .map(|name| format!("'{}'", String::from_utf8_lossy(name)))
+        .collect();
+    if clashing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::input(
+        columns.name(),
+        format!(
+            "the header already has {} that score adds ({}): a file scored before? Remove or \
+             rename {} first: the output would have two columns of one name",
+            if clashing.len() == 1 {
+                "a column"
+            } else {
+                "columns"
+            },
+            clashing.join(", "),
+            if clashing.len() == 1 { "it" } else { "them" },
+        ),
+    ))
+}
+
 fn refuse_overwriting_input(input: &str, output: &str) -> Result<()> {
     if input == "-" || output == "-" {
         return Ok(());
