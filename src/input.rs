@@ -133,7 +133,11 @@ impl CsvInput {
         if let Some(i) = headers.iter().position(|h| std::str::from_utf8(h).is_err()) {
             return Err(Error::input(
                 name,
-                format!("line 1: header field {} is not valid UTF-8", i + 1),
+                format!(
+                    "line 1: header field {} is not valid UTF-8{}",
+                    i + 1,
+                    encoding_hint(headers.as_slice())
+                ),
             ));
         }
         Ok(CsvInput {
@@ -232,14 +236,22 @@ impl Columns {
 
     /// A field of a record as UTF-8, or an error naming line and column.
     pub fn field<'r>(&self, record: &'r csv::ByteRecord, index: usize) -> Result<&'r str> {
+        self.utf8_field(record, index)
+            .map_err(|reason| Error::input(self.origin(record), reason))
+    }
+
+    /// A field of a record as UTF-8, or why not (naming the column).
+    pub fn utf8_field<'r>(
+        &self,
+        record: &'r csv::ByteRecord,
+        index: usize,
+    ) -> std::result::Result<&'r str, String> {
         let bytes = record.get(index).unwrap_or_default();
         std::str::from_utf8(bytes).map_err(|_| {
-            Error::input(
-                format!("{}:{}", self.name, line_of(record)),
-                format!(
-                    "column '{}' is not valid UTF-8",
-                    String::from_utf8_lossy(&self.headers[index])
-                ),
+            format!(
+                "column '{}' is not valid UTF-8{}",
+                String::from_utf8_lossy(self.headers.get(index).unwrap_or_default()),
+                encoding_hint(bytes)
             )
         })
     }
@@ -247,6 +259,25 @@ impl Columns {
     /// `name:line` of a record, for messages.
     pub fn origin(&self, record: &csv::ByteRecord) -> String {
         format!("{}:{}", self.name, line_of(record))
+    }
+}
+
+/// What text that is not UTF-8 probably is, said after the error: UTF-16 (a byte-order mark,
+/// or a zero byte every other byte: Excel's "Unicode text"), or else a one-byte encoding such
+/// as Windows-1252, the default of many French spreadsheet exports.
+pub fn encoding_hint(bytes: &[u8]) -> &'static str {
+    let zeros_every_other = |start: usize| {
+        let sample = &bytes[..bytes.len().min(64)];
+        sample.len() >= 4 && sample.iter().skip(start).step_by(2).all(|&b| b == 0)
+    };
+    if bytes.starts_with(b"\xff\xfe")
+        || bytes.starts_with(b"\xfe\xff")
+        || zeros_every_other(0)
+        || zeros_every_other(1)
+    {
+        ": the file looks like UTF-16; save it as UTF-8"
+    } else {
+        ": Windows-1252 or Latin-1? Convert the file with `iconv -f WINDOWS-1252 -t UTF-8`"
     }
 }
 
@@ -496,8 +527,9 @@ pub fn read_article(path: &Path) -> Result<String> {
         Error::input(
             name.clone(),
             format!(
-                "not valid UTF-8 (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
+                "not valid UTF-8 (first bad byte at offset {}){}",
+                e.utf8_error().valid_up_to(),
+                encoding_hint(e.as_bytes())
             ),
         )
     })?;

@@ -722,7 +722,7 @@ fn invalid_utf8_is_named() {
     fails_with(
         &["classify", "latin1.txt"],
         dir.path(),
-        &["latin1.txt", "not valid UTF-8"],
+        &["latin1.txt", "not valid UTF-8", "Windows-1252"],
     );
     write(
         dir.path(),
@@ -732,8 +732,27 @@ fn invalid_utf8_is_named() {
     fails_with(
         &["train", "--input", "latin1.csv", "--output", "m"],
         dir.path(),
-        &["latin1.csv:3", "column 'text'", "UTF-8"],
+        &[
+            "latin1.csv:3",
+            "column 'text'",
+            "UTF-8",
+            "iconv -f WINDOWS-1252",
+        ],
     );
+    // Excel's "Unicode text": UTF-16 with its byte-order mark.
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(
+        "text,label\nbureaux,coworking\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    write(dir.path(), "utf16.csv", utf16);
+    fails_with(
+        &["score", "--input", "utf16.csv", "--output", "o.csv"],
+        dir.path(),
+        &["utf16.csv", "line 1", "looks like UTF-16"],
+    );
+    assert!(!dir.path().join("m").exists() && !dir.path().join("o.csv").exists());
 }
 
 #[test]

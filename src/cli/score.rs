@@ -639,12 +639,7 @@ impl Job<'_> {
             };
             let text = match problem.or_else(|| self.columns.ragged(row.len())) {
                 Some(reason) => Err(reason),
-                None => std::str::from_utf8(&row[self.text_index]).map_err(|_| {
-                    format!(
-                        "column '{}' is not valid UTF-8",
-                        String::from_utf8_lossy(&self.columns.headers()[self.text_index])
-                    )
-                }),
+                None => self.columns.utf8_field(row, self.text_index),
             };
             let text = match text {
                 Ok(text) => text,
