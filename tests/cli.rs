@@ -24,26 +24,6 @@ fn small_model(dir: &std::path::Path) -> std::path::PathBuf {
     model
 }
 
-/// Runs `artclass args…`, expects failure with one line on stderr containing every `needle`.
-fn fails_with(args: &[&str], dir: &std::path::Path, needles: &[&str]) {
-    let output = artclass().current_dir(dir).args(args).output().unwrap();
-    assert!(!output.status.success(), "{args:?} should fail");
-    assert_eq!(output.status.code(), Some(1), "{args:?}");
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(
-        stderr.lines().count(),
-        1,
-        "one-line error for {args:?}, got {stderr:?}"
-    );
-    assert!(stderr.starts_with("artclass: "), "{stderr}");
-    for needle in needles {
-        assert!(
-            stderr.contains(needle),
-            "{args:?}: {stderr:?} lacks {needle:?}"
-        );
-    }
-}
-
 // ---- classify ----
 
 #[test]

@@ -29,23 +29,36 @@ fn names_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Scores `dir/in.csv` into `out.csv` with `--rejects bad.csv`: the summary on stderr, and the
+/// first column of the rows scored.
+fn score_setting_bad_rows_aside(dir: &std::path::Path, threads: &str) -> (String, Vec<String>) {
+    let output = succeeds(artclass().current_dir(dir).args([
+        "--threads",
+        threads,
+        "score",
+        "--input",
+        "in.csv",
+        "--output",
+        "out.csv",
+        "--rejects",
+        "bad.csv",
+    ]));
+    let (_, rows) = read_csv(&dir.join("out.csv"), b',');
+    (
+        String::from_utf8(output.stderr).unwrap(),
+        rows.into_iter().map(|row| row[0].clone()).collect(),
+    )
+}
+
 #[test]
 fn bad_rows_stop_the_run_naming_the_line_and_leave_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let input = format!("id,text\n1,\"{ARTICLE_CUSTOMER}\"\n2\n3,\"{ARTICLE_COWORKING}\"\n");
     write(dir.path(), "in.csv", &input);
-    let output = artclass()
-        .current_dir(dir.path())
-        .args(["score", "--input", "in.csv", "--output", "out.csv"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("in.csv:3")
-            && stderr.contains("ragged row")
-            && stderr.contains("--rejects"),
-        "{stderr}"
+    fails_with(
+        &["score", "--input", "in.csv", "--output", "out.csv"],
+        dir.path(),
+        &["in.csv:3", "ragged row", "--rejects"],
     );
     assert_eq!(names_in(dir.path()), ["in.csv"]);
 }
@@ -59,23 +72,11 @@ fn rejects_file_gets_bad_rows_with_line_and_reason_and_the_run_goes_on() {
     input.extend_from_slice(format!("4,\"{ARTICLE_COWORKING}\",web,extra\n").as_bytes());
     input.extend_from_slice(format!("5,\"{ARTICLE_COWORKING}\",rss\n").as_bytes());
     write(dir.path(), "in.csv", input);
-    let output = succeeds(artclass().current_dir(dir.path()).args([
-        "score",
-        "--input",
-        "in.csv",
-        "--output",
-        "out.csv",
-        "--rejects",
-        "bad.csv",
-    ]));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let (stderr, ids) = score_setting_bad_rows_aside(dir.path(), "2");
     assert!(
         stderr.starts_with("artclass: scored 2 rows (3 rejected"),
         "{stderr}"
     );
-
-    let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
-    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ids, ["1", "5"], "good rows scored, in order");
 
     let mut reader = csv::ReaderBuilder::new()
@@ -382,23 +383,11 @@ fn bad_rows_in_later_chunks_are_met_in_input_order() {
     assert!(stderr.contains("in.csv:4502:"), "{stderr}");
     assert_eq!(names_in(dir.path()), ["in.csv"], "nothing written");
 
-    succeeds(artclass().current_dir(dir.path()).args([
-        "--threads",
-        "2",
-        "score",
-        "--quiet",
-        "--input",
-        "in.csv",
-        "--output",
-        "out.csv",
-        "--rejects",
-        "bad.csv",
-    ]));
+    let (_, ids) = score_setting_bad_rows_aside(dir.path(), "2");
     let (_, rejects) = read_csv(&dir.path().join("bad.csv"), b',');
     let lines: Vec<&str> = rejects.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(lines, ["4502", "8802"]);
-    let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
-    let ids: Vec<usize> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    let ids: Vec<usize> = ids.iter().map(|id| id.parse().unwrap()).collect();
     let expected: Vec<usize> = (0..9_000).filter(|i| ![4_500, 8_800].contains(i)).collect();
     assert_eq!(ids, expected);
 }
@@ -420,38 +409,19 @@ fn misquoted_rows_are_bad_rows_not_rows_merged_in_silence() {
          8,une ligne avalée\n"
     );
     write(dir.path(), "in.csv", &input);
-    let output = artclass()
-        .current_dir(dir.path())
-        .args(["score", "--input", "in.csv", "--output", "out.csv"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("in.csv:3: text follows the closing quote") && stderr.contains("--rejects"),
-        "{stderr}"
+    fails_with(
+        &["score", "--input", "in.csv", "--output", "out.csv"],
+        dir.path(),
+        &["in.csv:3: text follows the closing quote", "--rejects"],
     );
     assert_eq!(names_in(dir.path()), ["in.csv"], "nothing written");
 
     for threads in ["1", "2"] {
-        let output = succeeds(artclass().current_dir(dir.path()).args([
-            "--threads",
-            threads,
-            "score",
-            "--input",
-            "in.csv",
-            "--output",
-            "out.csv",
-            "--rejects",
-            "bad.csv",
-        ]));
-        let stderr = String::from_utf8(output.stderr).unwrap();
+        let (stderr, ids) = score_setting_bad_rows_aside(dir.path(), threads);
         assert!(
             stderr.starts_with("artclass: scored 2 rows (3 rejected"),
             "{stderr}"
         );
-        let (_, rows) = read_csv(&dir.path().join("out.csv"), b',');
-        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(ids, ["1", "6"]);
         let (_, rejects) = read_csv(&dir.path().join("bad.csv"), b',');
         let lines: Vec<&str> = rejects.iter().map(|r| r[0].as_str()).collect();
@@ -486,33 +456,23 @@ fn a_file_scored_before_is_refused_not_given_a_second_set_of_columns() {
     succeeds(artclass().current_dir(dir.path()).args([
         "score", "--quiet", "--input", "in.csv", "--output", "once.csv",
     ]));
-    let output = artclass()
-        .current_dir(dir.path())
-        .args(["score", "--input", "once.csv", "--output", "twice.csv"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("once.csv: the header already has columns that score adds")
-            && stderr.contains("'predicted', 'confidence', 'known_features', 'prob_coworking'"),
-        "{stderr}"
+    fails_with(
+        &["score", "--input", "once.csv", "--output", "twice.csv"],
+        dir.path(),
+        &[
+            "once.csv: the header already has columns that score adds",
+            "'predicted', 'confidence', 'known_features', 'prob_coworking'",
+        ],
     );
     write(
         dir.path(),
         "own.csv",
         format!("id,confidence,text\n1,high,\"{ARTICLE_COWORKING}\"\n"),
     );
-    let output = artclass()
-        .current_dir(dir.path())
-        .args(["score", "--input", "own.csv", "--output", "own_out.csv"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("a column that score adds ('confidence')"),
-        "{stderr}"
+    fails_with(
+        &["score", "--input", "own.csv", "--output", "own_out.csv"],
+        dir.path(),
+        &["a column that score adds ('confidence')"],
     );
     assert_eq!(names_in(dir.path()), ["in.csv", "once.csv", "own.csv"]);
 }

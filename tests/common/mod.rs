@@ -23,6 +23,26 @@ pub fn succeeds(command: &mut Command) -> std::process::Output {
     output
 }
 
+/// Runs `artclass args…`, expects failure with one line on stderr containing every `needle`.
+pub fn fails_with(args: &[&str], dir: &Path, needles: &[&str]) {
+    let output = artclass().current_dir(dir).args(args).output().unwrap();
+    assert!(!output.status.success(), "{args:?} should fail");
+    assert_eq!(output.status.code(), Some(1), "{args:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one-line error for {args:?}, got {stderr:?}"
+    );
+    assert!(stderr.starts_with("artclass: "), "{stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {stderr:?} lacks {needle:?}"
+        );
+    }
+}
+
 /// `../shared` beside the project, when this checkout has it (a user's clone does not).
 pub fn shared() -> Option<PathBuf> {
     let dir = root().join("../shared");
