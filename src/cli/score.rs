@@ -632,12 +632,7 @@ impl Job<'_> {
         for (index, row) in (first..).zip(rows_here) {
             let line = artclass::input::line_of(row);
             // The quoting first: a stray quote is also why such a row may look ragged.
-            let problem = if rows.misquoted.is_empty() {
-                None
-            } else {
-                misquoted(index)
-            };
-            let text = match problem.or_else(|| self.columns.ragged(row.len())) {
+            let text = match misquoted(index).or_else(|| self.columns.ragged(row.len())) {
                 Some(reason) => Err(reason),
                 None => self.columns.utf8_field(row, self.text_index),
             };
@@ -753,7 +748,6 @@ impl Rejects {
     }
 }
 
-/// Refuses `--output` naming the input file, whatever the spelling of the path.
 /// The columns `score` adds after the input's, in order.
 fn added_columns(model: &Classifier) -> Vec<Vec<u8>> {
     let mut names = vec![
@@ -798,6 +792,7 @@ fn refuse_clashing_columns(columns: &Columns, added: &[Vec<u8>]) -> Result<()> {
     ))
 }
 
+/// Refuses `--output` naming the input file, whatever the spelling of the path.
 fn refuse_overwriting_input(input: &str, output: &str) -> Result<()> {
     if input == "-" || output == "-" {
         return Ok(());
