@@ -736,6 +736,36 @@ fn invalid_utf8_is_named() {
 }
 
 #[test]
+fn labels_that_differ_only_in_case_are_trained_apart_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "labels.csv",
+        "text,label\nbureaux partagés,coworking\nposte nomade,Coworking\n\
+         formation en ligne,training\ncours du soir, training \n",
+    );
+    let output = succeeds(artclass().current_dir(dir.path()).args([
+        "train",
+        "--input",
+        "labels.csv",
+        "--output",
+        "m",
+    ]));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("Coworking          1") && stdout.contains("coworking          1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("training           2"), "trimmed: {stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "artclass: warning: labels 'Coworking' and 'coworking' differ only in case and were \
+         trained as different labels: one theme spelled two ways?\n"
+    );
+}
+
+#[test]
 fn a_single_label_cannot_be_trained() {
     let dir = tempfile::tempdir().unwrap();
     write(

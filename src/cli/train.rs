@@ -94,7 +94,29 @@ pub fn run(args: Args) -> Result<()> {
         args.output.display()
     ));
     print(&mut out, &summary)?;
-    out.flush().map_err(stdout_error)
+    out.flush().map_err(stdout_error)?;
+    for group in labels_differing_in_case(model.labels()) {
+        let names: Vec<String> = group.iter().map(|label| format!("'{label}'")).collect();
+        eprintln!(
+            "artclass: warning: labels {} differ only in case and were trained as different \
+             labels: one theme spelled two ways?",
+            names.join(" and ")
+        );
+    }
+    Ok(())
+}
+
+/// Groups of labels that differ only in case (`Coworking`, `coworking`): most likely one
+/// theme spelled two ways in the training data, which training keeps apart.
+fn labels_differing_in_case(labels: &[String]) -> Vec<Vec<&str>> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for label in labels {
+        groups.entry(label.to_lowercase()).or_default().push(label);
+    }
+    groups
+        .into_values()
+        .filter(|group| group.len() > 1)
+        .collect()
 }
 
 /// A setting as spelled on the command line (`complement-norm`, not `ComplementNorm`).
