@@ -229,9 +229,31 @@ impl Columns {
                     .collect();
                 Error::input(
                     &self.name,
-                    format!("no column '{column}' (columns: {})", names.join(", ")),
+                    format!(
+                        "no column '{column}' (columns: {}){}",
+                        names.join(", "),
+                        self.delimiter_hint(column)
+                    ),
                 )
             })
+    }
+
+    /// When the header is one field that another delimiter would split into columns, one of
+    /// them `column` (a `;`-separated export read with `,`): which `--delimiter` to give.
+    fn delimiter_hint(&self, column: &str) -> String {
+        let [only] = self.headers.iter().collect::<Vec<_>>()[..] else {
+            return String::new();
+        };
+        [(b';', "';'"), (b',', "','"), (b'\t', "tab"), (b'|', "'|'")]
+            .iter()
+            .find(|(delimiter, _)| {
+                only.split(|b| b == delimiter)
+                    .any(|name| name == column.as_bytes())
+            })
+            .map(|(_, flag)| {
+                format!(": the header looks separated by {flag}, try --delimiter {flag}")
+            })
+            .unwrap_or_default()
     }
 
     /// A field of a record as UTF-8, or an error naming line and column.

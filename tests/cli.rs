@@ -617,6 +617,20 @@ fn misquoted_csv_is_refused_naming_the_line() {
 #[test]
 fn csv_without_the_named_column_lists_the_columns() {
     let dir = tempfile::tempdir().unwrap();
+    // A French spreadsheet's export: `;`-separated.
+    write(
+        dir.path(),
+        "semicolons.csv",
+        "text;label\nbureaux;coworking\n",
+    );
+    fails_with(
+        &["train", "--input", "semicolons.csv", "--output", "m"],
+        dir.path(),
+        &[
+            "no column 'text' (columns: text;label)",
+            "separated by ';', try --delimiter ';'",
+        ],
+    );
     write(dir.path(), "in.csv", "body,label\nbureaux,coworking\n");
     fails_with(
         &["score", "--input", "in.csv", "--output", "o.csv"],
