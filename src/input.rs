@@ -241,9 +241,10 @@ impl Columns {
     /// When the header is one field that another delimiter would split into columns, one of
     /// them `column` (a `;`-separated export read with `,`): which `--delimiter` to give.
     fn delimiter_hint(&self, column: &str) -> String {
-        let [only] = self.headers.iter().collect::<Vec<_>>()[..] else {
+        if self.headers.len() != 1 {
             return String::new();
-        };
+        }
+        let only = &self.headers[0];
         [(b';', "';'"), (b',', "','"), (b'\t', "tab"), (b'|', "'|'")]
             .iter()
             .find(|(delimiter, _)| {
