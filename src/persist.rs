@@ -930,6 +930,25 @@ fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<
     file.write_all(bytes)
 }
 
+/// Refuses an output path that is a directory or whose directory does not exist, and returns
+/// that directory. Commands that work long before they write (`train`, `eval --plot`) call
+/// it first, so that a mistyped path fails at once, not after the work.
+pub fn check_output_path(path: &Path) -> Result<&Path> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::input(
+            path.display().to_string(),
+            "is a directory: give the path of a file to write",
+        ));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    // Named alone, not with the made-up name of a temporary file that tempfile's error adds.
+    std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    Ok(dir)
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it to `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = AtomicFile::create(path)?;
@@ -1048,10 +1067,7 @@ impl AtomicFile {
                 writeback: Writeback::default(),
             });
         }
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
+        let dir = check_output_path(path)?;
         let temp = tempfile::Builder::new()
             .prefix(".artclass-")
             .suffix(".tmp")

@@ -872,6 +872,44 @@ fn bad_settings_are_refused_before_any_work() {
     assert!(!dir.path().join("m").exists());
 }
 
+#[test]
+fn output_paths_that_cannot_be_written_fail_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("models")).unwrap();
+    // Its third line is ragged: training would stop there, so an error about the output
+    // shows that the path was checked before the input was read.
+    write(
+        dir.path(),
+        "train.csv",
+        "label,text\ncoworking,un bureau partagé\ncoworking\n",
+    );
+    fails_with(
+        &["train", "--input", "train.csv", "--output", "models"],
+        dir.path(),
+        &["models: is a directory"],
+    );
+    fails_with(
+        &["train", "--input", "train.csv", "--output", "missing/m"],
+        dir.path(),
+        &["missing: No such file"],
+    );
+    fails_with(
+        &["eval", "--input", "train.csv", "--plot", "missing/c.svg"],
+        dir.path(),
+        &["missing: No such file"],
+    );
+    write(dir.path(), "feed.csv", "text\nun bureau partagé\n");
+    fails_with(
+        &["score", "--input", "feed.csv", "--output", "models"],
+        dir.path(),
+        &["models: is a directory"],
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("models"))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 // ---- the default model ----
 
 #[test]

@@ -57,6 +57,9 @@ pub fn run(args: Args) -> Result<()> {
             plot.display()
         )));
     }
+    if let Some(plot) = &args.plot {
+        artclass::persist::check_output_path(plot)?;
+    }
     let read = || {
         input::read_labeled(
             &args.input,

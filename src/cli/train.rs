@@ -31,6 +31,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let params = args.training.params()?;
+    persist::check_output_path(&args.output)?;
     let (mut bytes, mut documents) = (0usize, 0usize);
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
     let chunks = input::labeled_chunks(
