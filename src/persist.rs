@@ -60,7 +60,7 @@ use crate::text::{Analyzer, AnalyzerConfig, KnownWords};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
@@ -931,22 +931,40 @@ fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<
 }
 
 /// Refuses an output path that is a directory or whose directory does not exist, and returns
-/// that directory. Commands that work long before they write (`train`, `eval --plot`) call
-/// it first, so that a mistyped path fails at once, not after the work.
-pub fn check_output_path(path: &Path) -> Result<&Path> {
+/// the file to write ([`output_target`]) and its directory. Commands that work long before
+/// they write (`train`, `eval --plot`) call it first, so that a mistyped path fails at once,
+/// not after the work.
+pub fn check_output_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(Error::input(
             path.display().to_string(),
             "is a directory: give the path of a file to write",
         ));
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
+    let target = output_target(path);
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
     };
     // Named alone, not with the made-up name of a temporary file that tempfile's error adds.
-    std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
-    Ok(dir)
+    std::fs::metadata(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok((target, dir))
+}
+
+/// The file that writing to `path` is meant for: the one a symbolic link points to, so that
+/// the link stays a link and its target gets the new content (renaming a file over the link
+/// would replace the link and leave its target as it was); otherwise `path` itself.
+pub fn output_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_path_buf();
+    }
+    match (path.canonicalize(), std::fs::read_link(path)) {
+        (Ok(target), _) => target,
+        // A dangling link: the file it names, to be created (`join` keeps an absolute target).
+        (Err(_), Ok(target)) => path.parent().unwrap_or(Path::new("")).join(target),
+        (Err(_), Err(_)) => path.to_path_buf(),
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it to `path`.
@@ -1053,10 +1071,14 @@ impl AtomicFile {
     /// renaming a file over it would replace the device (for root, `/dev/null` itself) with a
     /// regular file, and a device holds no half-written file anyway.
     pub fn create(path: &Path) -> Result<Self> {
-        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        // `/dev/stdout` and the like name a descriptor of this process, whatever it is open
+        // on (a terminal, a pipe, or a file the shell truncated or opened for appending).
+        let special = path.starts_with("/dev")
+            || path.starts_with("/proc")
+            || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         if special {
             let file = std::fs::OpenOptions::new()
-                .write(true)
+                .append(true)
                 .open(path)
                 .map_err(|e| Error::io(path, e))?;
             return Ok(AtomicFile {
@@ -1067,19 +1089,24 @@ impl AtomicFile {
                 writeback: Writeback::default(),
             });
         }
-        let dir = check_output_path(path)?;
-        let temp = tempfile::Builder::new()
-            .prefix(".artclass-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, e))?;
+        let (path, dir) = check_output_path(path)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".artclass-").suffix(".tmp");
+        // Read and write for all, less what the umask takes away (the kernel applies it as
+        // the file is created): the mode of any new file, not tempfile's private 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let temp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
         let temp_path = temp.path().to_path_buf();
         pending().push(temp_path.clone());
         Ok(AtomicFile {
             temp: Some(temp),
             direct: None,
             temp_path,
-            path: path.to_path_buf(),
+            path,
             writeback: Writeback::default(),
         })
     }
@@ -1109,14 +1136,10 @@ impl AtomicFile {
         }
         let temp = self.file().map_err(|e| Error::io(&path, e))?;
         temp.sync_all().map_err(|e| Error::io(&path, e))?;
-        // Temporary files are private (0600); a model or a CSV is an ordinary file.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path)
-                .map(|m| m.permissions().mode() & 0o777)
-                .unwrap_or(0o644);
-            temp.set_permissions(std::fs::Permissions::from_mode(mode))
+        // A file replaced keeps its mode; a new one has the mode the umask gives new files,
+        // as it was created with.
+        if let Ok(existing) = std::fs::metadata(&path) {
+            temp.set_permissions(existing.permissions())
                 .map_err(|e| Error::io(&path, e))?;
         }
         if let Some(temp) = self.temp.take() {

@@ -910,6 +910,127 @@ fn output_paths_that_cannot_be_written_fail_before_any_work() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+#[test]
+fn outputs_never_replace_what_the_command_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(dir.path(), "train.csv", TRAIN_CSV);
+    for label in ["coworking", "customer_relation"] {
+        std::fs::create_dir_all(dir.path().join("articles").join(label)).unwrap();
+    }
+    let article = write(dir.path(), "articles/coworking/1.txt", ARTICLE_COWORKING);
+    write(
+        dir.path(),
+        "articles/customer_relation/1.txt",
+        ARTICLE_CUSTOMER,
+    );
+    fails_with(
+        &["train", "--input", "train.csv", "--output", "./train.csv"],
+        dir.path(),
+        &["that is the input file; refusing to overwrite"],
+    );
+    fails_with(
+        &[
+            "train",
+            "--input",
+            "articles",
+            "--output",
+            "articles/coworking/1.txt",
+        ],
+        dir.path(),
+        &["inside the input directory articles"],
+    );
+    fails_with(
+        &["train", "--input", "train.csv", "--output", "-"],
+        dir.path(),
+        &["--output -", "give a file path"],
+    );
+    assert_eq!(std::fs::read_to_string(&train).unwrap(), TRAIN_CSV);
+    assert_eq!(
+        std::fs::read_to_string(&article).unwrap(),
+        ARTICLE_COWORKING
+    );
+
+    let model = small_model(dir.path());
+    let model_bytes = std::fs::read(&model).unwrap();
+    let model = model.to_str().unwrap();
+    write(dir.path(), "feed.csv", "text\nun bureau partagé\n");
+    let svg_input = write(dir.path(), "labelled.svg", TRAIN_CSV);
+    fails_with(
+        &[
+            "score", "--model", model, "--input", "feed.csv", "--output", model,
+        ],
+        dir.path(),
+        &["that is the model file"],
+    );
+    let score = [
+        "score", "--model", model, "--input", "feed.csv", "--output", "out.csv",
+    ];
+    fails_with(
+        &[&score[..], &["--rejects", "out.csv"]].concat(),
+        dir.path(),
+        &["that is the output file"],
+    );
+    fails_with(
+        &[&score[..], &["--rejects", "-"]].concat(),
+        dir.path(),
+        &["--rejects -", "give a file path"],
+    );
+    fails_with(
+        &[
+            "eval",
+            "--model",
+            model,
+            "--input",
+            "labelled.svg",
+            "--plot",
+            "./labelled.svg",
+        ],
+        dir.path(),
+        &["--plot", "that is the input file"],
+    );
+    assert_eq!(std::fs::read_to_string(svg_input).unwrap(), TRAIN_CSV);
+    assert_eq!(std::fs::read(model).unwrap(), model_bytes);
+    assert!(!dir.path().join("out.csv").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_through_a_symbolic_link_writes_its_target_with_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = small_model(dir.path());
+    write(dir.path(), "feed.csv", "text\nun bureau partagé\n");
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    write(dir.path(), "elsewhere/old.csv", "old\n");
+    std::os::unix::fs::symlink("elsewhere/old.csv", dir.path().join("link.csv")).unwrap();
+    std::os::unix::fs::symlink("elsewhere/new.csv", dir.path().join("dangling.csv")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode_of =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let old_mode = mode_of(&dir.path().join("elsewhere/old.csv"));
+    let binary = assert_cmd::cargo::cargo_bin!("artclass");
+    for link in ["link.csv", "dangling.csv"] {
+        let command = format!(
+            "umask 077 && exec '{}' score --quiet --model '{}' --input feed.csv --output {link}",
+            binary.display(),
+            model.display()
+        );
+        succeeds(
+            assert_cmd::Command::new("sh")
+                .args(["-c", &command])
+                .current_dir(dir.path()),
+        );
+        let meta = std::fs::symlink_metadata(dir.path().join(link)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{link} stays a link");
+    }
+    // old.csv keeps its mode; new.csv is created under the umask.
+    for (target, mode) in [("old.csv", old_mode), ("new.csv", 0o600)] {
+        let path = dir.path().join("elsewhere").join(target);
+        let scored = std::fs::read_to_string(&path).unwrap();
+        assert!(scored.starts_with("text,predicted,"), "{target}: {scored}");
+        assert_eq!(mode_of(&path), mode, "{target}");
+    }
+}
+
 // ---- the default model ----
 
 #[test]

@@ -1,7 +1,10 @@
 //! `artclass eval`: accuracy, macro-F1, per-label scores and confusion matrix, of a model on a
 //! test set, or of training settings by stratified K-fold cross-validation (`--cv K`).
 
-use super::{ModelArg, TrainingArgs, parse_delimiter, print, stdout, stdout_error};
+use super::{
+    ModelArg, TrainingArgs, parse_delimiter, print, refuse_overwriting, refuse_stdout, stdout,
+    stdout_error,
+};
 use artclass::crossval::{CrossValidation, cross_validate};
 use artclass::metrics::Evaluation;
 use artclass::{Classifier, Error, Result, input};
@@ -58,6 +61,10 @@ pub fn run(args: Args) -> Result<()> {
         )));
     }
     if let Some(plot) = &args.plot {
+        refuse_stdout("--plot", plot, "the picture is an SVG file")?;
+        let mut reads = vec![("input file", std::path::Path::new(&args.input))];
+        reads.extend(args.model.path().map(|model| ("model file", model)));
+        refuse_overwriting("--plot", plot, &reads)?;
         artclass::persist::check_output_path(plot)?;
     }
     let read = || {

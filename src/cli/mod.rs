@@ -11,7 +11,7 @@ use artclass::text::AnalyzerConfig;
 use artclass::{Classifier, ClassifierParams, Error, Language, Result, ValidClassifierParams};
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Sort articles by theme (French by default) with a naive Bayes model.
 ///
@@ -73,6 +73,11 @@ struct ModelArg {
 }
 
 impl ModelArg {
+    /// The model file given, if any (the built-in model has none).
+    fn path(&self) -> Option<&Path> {
+        self.model.as_deref()
+    }
+
     fn load(&self) -> Result<Classifier> {
         match &self.model {
             Some(path) => artclass::persist::load(path, artclass::persist::Load::Scoring),
@@ -178,4 +183,64 @@ fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
 /// Writes `text` to stdout, mapping errors (a closed pipe among them).
 fn print(out: &mut impl Write, text: &str) -> Result<()> {
     out.write_all(text.as_bytes()).map_err(stdout_error)
+}
+
+/// Refuses `output` (the value of `flag`) when writing it would replace what the command
+/// reads: one of `inputs` (what each is, then its path), or a `.txt` file inside an input
+/// directory (an article there, or one the next time the directory is read).
+/// Compared as canonical paths, so that `./`, `..` and symbolic links do not hide a clash.
+/// `-` (standard input or output) never clashes.
+fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Result<()> {
+    if output == Path::new("-") {
+        return Ok(());
+    }
+    let written = canonical_target(&artclass::persist::output_target(output));
+    for &(what, input) in inputs {
+        if input == Path::new("-") {
+            continue;
+        }
+        let (same, inside) = match (&written, canonical_target(input)) {
+            (Some(written), Some(input)) => (
+                *written == input,
+                input.is_dir()
+                    && written.starts_with(&input)
+                    && written.extension().is_some_and(|e| e == "txt"),
+            ),
+            _ => (output == input, false),
+        };
+        if same {
+            return Err(Error::Params(format!(
+                "{flag} {}: that is the {what}; refusing to overwrite the {what}",
+                output.display()
+            )));
+        }
+        if inside {
+            return Err(Error::Params(format!(
+                "{flag} {}: that is inside the {what} {}; write it elsewhere",
+                output.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The canonical path `path` would have, whether or not it exists yet.
+fn canonical_target(path: &Path) -> Option<PathBuf> {
+    if let Ok(path) = path.canonicalize() {
+        return Some(path);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(parent.canonicalize().ok()?.join(path.file_name()?))
+}
+
+/// Refuses `-` for an output that only a file can take.
+fn refuse_stdout(flag: &str, output: &Path, why: &str) -> Result<()> {
+    if output == Path::new("-") {
+        return Err(Error::Params(format!("{flag} -: {why}; give a file path")));
+    }
+    Ok(())
 }

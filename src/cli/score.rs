@@ -8,7 +8,7 @@
 //! everything runs on one thread. OUT (and the rejects file) are temporary files renamed
 //! into place only when the run is complete.
 
-use super::{ModelArg, parse_delimiter, stdout_error};
+use super::{ModelArg, parse_delimiter, refuse_overwriting, refuse_stdout, stdout_error};
 use artclass::input::{Columns, CsvInput, CsvRecords, Row};
 use artclass::persist::{self, AtomicFile};
 use artclass::{Classifier, Error, Result, Scorer};
@@ -64,15 +64,14 @@ struct Stats {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    refuse_overwriting_input(&args.input, &args.output)?;
+    let input = Path::new(&args.input);
+    let mut reads = vec![("input file", input)];
+    reads.extend(args.model.path().map(|model| ("model file", model)));
+    refuse_overwriting("--output", Path::new(&args.output), &reads)?;
     if let Some(rejects) = &args.rejects {
-        let rejects = rejects.to_string_lossy();
-        refuse_overwriting_input(&args.input, &rejects)?;
-        if args.output != "-" && same_path(&args.output, &rejects) {
-            return Err(Error::Params(
-                "--rejects and --output name the same file".into(),
-            ));
-        }
+        refuse_stdout("--rejects", rejects, "bad rows go to a file of their own")?;
+        reads.push(("output file", Path::new(&args.output)));
+        refuse_overwriting("--rejects", rejects, &reads)?;
     }
     // The model loads while the input's header and first chunks are read; its errors come
     // first all the same.
@@ -790,41 +789,6 @@ fn refuse_clashing_columns(columns: &Columns, added: &[Vec<u8>]) -> Result<()> {
             if clashing.len() == 1 { "it" } else { "them" },
         ),
     ))
-}
-
-/// Refuses `--output` naming the input file, whatever the spelling of the path.
-fn refuse_overwriting_input(input: &str, output: &str) -> Result<()> {
-    if input == "-" || output == "-" {
-        return Ok(());
-    }
-    if same_path(input, output) {
-        return Err(Error::Params(format!(
-            "{output} is the input file; refusing to overwrite the input"
-        )));
-    }
-    Ok(())
-}
-
-fn same_path(a: &str, b: &str) -> bool {
-    match (
-        canonical_target(Path::new(a)),
-        canonical_target(Path::new(b)),
-    ) {
-        (Some(a), Some(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// The canonical path `path` would have, whether or not it exists yet.
-fn canonical_target(path: &Path) -> Option<PathBuf> {
-    if let Ok(path) = path.canonicalize() {
-        return Some(path);
-    }
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    Some(parent.canonicalize().ok()?.join(path.file_name()?))
 }
 
 #[cfg(test)]

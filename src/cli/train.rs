@@ -1,6 +1,8 @@
 //! `artclass train`: fit a model and write it atomically.
 
-use super::{TrainingArgs, parse_delimiter, print, stdout, stdout_error};
+use super::{
+    TrainingArgs, parse_delimiter, print, refuse_overwriting, refuse_stdout, stdout, stdout_error,
+};
 use artclass::{Result, input, persist};
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,6 +33,19 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let params = args.training.params()?;
+    refuse_stdout("--output", &args.output, "a model is a binary file")?;
+    refuse_overwriting(
+        "--output",
+        &args.output,
+        &[(
+            if std::path::Path::new(&args.input).is_dir() {
+                "input directory"
+            } else {
+                "input file"
+            },
+            std::path::Path::new(&args.input),
+        )],
+    )?;
     persist::check_output_path(&args.output)?;
     let (mut bytes, mut documents) = (0usize, 0usize);
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
