@@ -58,22 +58,36 @@ impl CsvRecords {
             // A misquoted row is often ragged too (strict readers refuse that): the quoting
             // is the cause to name.
             Err(e) if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) => {
+                let line = e
+                    .position()
+                    .map(|p| self.reader.get_mut().line_at(p.byte()));
                 return Err(match self.reader.get_mut().problem_up_to(end) {
                     Some(problem) => Error::input(
-                        format!("{}:{}", self.name, line_of(record)),
-                        misquoted(problem, record),
+                        format!("{}:{}", self.name, line.unwrap_or(0)),
+                        misquoted(problem, record, line.unwrap_or(1)),
                     ),
-                    None => csv_error(&self.name, e),
+                    None => csv_error(&self.name, e, line),
                 });
             }
-            Err(e) => return Err(csv_error(&self.name, e)),
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map(|p| self.reader.get_mut().line_at(p.byte()));
+                return Err(csv_error(&self.name, e, line));
+            }
         };
         if !read {
             return Ok(Row::End);
         }
+        // The record's line, counted from the bytes (see `QuoteCheck::line_at`), replaces
+        // the csv crate's.
+        if let Some(mut position) = record.position().cloned() {
+            position.set_line(self.reader.get_mut().line_at(position.byte()));
+            record.set_position(Some(position));
+        }
         Ok(match self.reader.get_mut().problem_up_to(end) {
             None => Row::Read,
-            Some(problem) => Row::Misquoted(misquoted(problem, record)),
+            Some(problem) => Row::Misquoted(misquoted(problem, record, line_of(record))),
         })
     }
 
@@ -109,22 +123,34 @@ impl CsvInput {
             }
             Box::new(file)
         };
+        Self::from_reader(source, name, delimiter, flexible, 1 << 20)
+    }
+
+    /// [`CsvInput::open_with`] of an open `source` called `name`, parsed through a buffer of
+    /// `buffer` bytes.
+    fn from_reader(
+        source: Box<dyn Read + Send>,
+        name: String,
+        delimiter: u8,
+        flexible: bool,
+        buffer: usize,
+    ) -> Result<Self> {
         // The CSV reader's own buffer, large: no second buffer to copy through, few reads.
         let mut reader = csv::ReaderBuilder::new()
-            .buffer_capacity(1 << 20)
+            .buffer_capacity(buffer)
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(flexible)
             .from_reader(QuoteCheck::new(source, delimiter));
         let headers = reader
             .byte_headers()
-            .map_err(|e| csv_error(&name, e))?
+            .map_err(|e| csv_error(&name, e, Some(1)))?
             .clone();
         let header_end = reader.position().byte();
         if let Some(problem) = reader.get_mut().problem_up_to(header_end) {
             return Err(Error::input(
                 format!("{name}:1"),
-                format!("header line: {}", misquoted(problem, &headers)),
+                format!("header line: {}", misquoted(problem, &headers, 1)),
             ));
         }
         if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
@@ -309,14 +335,18 @@ pub fn line_of(record: &csv::ByteRecord) -> u64 {
     record.position().map(|p| p.line()).unwrap_or(0)
 }
 
-/// Why `record` is misquoted, with how far it runs: a stray quote pulls the lines after it
-/// into the row.
-fn misquoted(problem: QuoteProblem, record: &csv::ByteRecord) -> String {
+/// Why `record`, starting on `line`, is misquoted, with how far it runs: a stray quote pulls
+/// the lines after it into the row.
+fn misquoted(problem: QuoteProblem, record: &csv::ByteRecord, line: u64) -> String {
     let fields = record.as_slice();
     // A line end at the very end of an unclosed field is the input's last, not a line more.
-    let fields = fields.strip_suffix(b"\n").unwrap_or(fields);
-    let lines = fields.iter().filter(|&&b| b == b'\n').count() as u64;
-    let last = line_of(record).max(1) + lines;
+    let fields = fields
+        .strip_suffix(b"\r\n")
+        .or_else(|| fields.strip_suffix(b"\n"))
+        .or_else(|| fields.strip_suffix(b"\r"))
+        .unwrap_or(fields);
+    let lines = line_breaks(fields);
+    let last = line.max(1) + lines;
     match problem {
         QuoteProblem::NeverClosed => format!(
             "a quoted field is never closed: the row runs to the end of the input (line {last})"
@@ -332,8 +362,16 @@ fn misquoted(problem: QuoteProblem, record: &csv::ByteRecord) -> String {
     }
 }
 
-fn csv_error(name: &str, error: csv::Error) -> Error {
-    let line = error.position().map(|p| p.line());
+/// Line ends in `bytes`: `\n`, `\r\n` or a lone `\r`.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let cr = memchr::memchr_iter(b'\r', bytes).count();
+    let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+    (lf + cr - crlf) as u64
+}
+
+/// `error` of the csv crate as ours; `line` where the row starts, counted from the bytes.
+fn csv_error(name: &str, error: csv::Error, line: Option<u64>) -> Error {
     let origin = match line {
         Some(line) => format!("{name}:{line}"),
         None => name.to_string(),
@@ -565,6 +603,96 @@ pub fn read_article(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source that hands out at most `piece` bytes per read.
+    struct Pieces {
+        bytes: Vec<u8>,
+        at: usize,
+        piece: usize,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.piece).min(self.bytes.len() - self.at);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// The line of each row of `csv` (or of the error that stops it), read in pieces of
+    /// `piece` bytes through a parser buffer of `buffer` bytes.
+    fn row_lines(csv: &str, piece: usize, buffer: usize) -> Vec<std::result::Result<u64, String>> {
+        let source = Pieces {
+            bytes: csv.as_bytes().to_vec(),
+            at: 0,
+            piece,
+        };
+        let input = CsvInput::from_reader(Box::new(source), "t.csv".into(), b',', false, buffer);
+        let (mut records, _) = input.unwrap().into_parts();
+        let mut record = csv::ByteRecord::new();
+        let mut lines = Vec::new();
+        loop {
+            match records.read(&mut record) {
+                Ok(Row::End) => return lines,
+                Ok(_) => lines.push(Ok(line_of(&record))),
+                Err(e) => {
+                    lines.push(Err(e.to_string()));
+                    return lines;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rows_are_numbered_by_their_first_line_whatever_the_line_ends() {
+        // Rows start on lines 2, 4 (after a blank line), 7 (after a field of two lines and a
+        // blank line) and 8; the last is ragged, and names its line.
+        let lines = [
+            "id,text",
+            "1,a",
+            "",
+            "2,\"x",
+            "y\"",
+            "",
+            "3,c",
+            "4,d,extra",
+            "",
+        ];
+        for end in ["\n", "\r\n", "\r"] {
+            let csv = lines.join(end);
+            for piece in [1, 2, 3, 5, 64] {
+                for buffer in [1, 3, 1 << 10] {
+                    let case = format!("{end:?}, pieces of {piece}, buffer {buffer}");
+                    let got = row_lines(&csv, piece, buffer);
+                    assert_eq!(got[..3], [Ok(2), Ok(4), Ok(7)], "{case}");
+                    let error = got[3].as_ref().unwrap_err();
+                    assert!(error.starts_with("t.csv:8: ragged row"), "{case}: {error}");
+                }
+            }
+        }
+        // Mixed line ends, and a BOM.
+        let csv = "\u{feff}id,text\r\n1,a\n2,b\r3,c\r\n\r\n4,d";
+        assert_eq!(row_lines(csv, 4, 8), vec![Ok(2), Ok(3), Ok(4), Ok(6)]);
+    }
+
+    #[test]
+    fn a_misquoted_row_says_how_far_it_runs_whatever_the_line_ends() {
+        for end in ["\n", "\r\n", "\r"] {
+            let csv = ["id,text", "1,ok", "2,\"never closed", "more", "3,ok", ""].join(end);
+            let source = Box::new(std::io::Cursor::new(csv.into_bytes()));
+            let input = CsvInput::from_reader(source, "t.csv".into(), b',', true, 1 << 10);
+            let (mut records, _) = input.unwrap().into_parts();
+            let mut record = csv::ByteRecord::new();
+            assert_eq!(records.read(&mut record).unwrap(), Row::Read);
+            assert_eq!(line_of(&record), 2);
+            let Row::Misquoted(reason) = records.read(&mut record).unwrap() else {
+                panic!("{end:?}: the second row is misquoted");
+            };
+            assert_eq!(line_of(&record), 3, "{end:?}");
+            assert!(reason.contains("(line 5)"), "{end:?}: {reason}");
+        }
+    }
 
     fn chunks_of(path: &Path) -> Vec<Result<LabeledTexts>> {
         labeled_chunks(&path.display().to_string(), "text", "label", b',')

@@ -71,8 +71,19 @@ fn rejects_file_gets_bad_rows_with_line_and_reason_and_the_run_goes_on() {
     input.extend_from_slice(b"3,\"caf\xe9 cr\xe8me\",web\n");
     input.extend_from_slice(format!("4,\"{ARTICLE_COWORKING}\",web,extra\n").as_bytes());
     input.extend_from_slice(format!("5,\"{ARTICLE_COWORKING}\",rss\n").as_bytes());
-    write(dir.path(), "in.csv", input);
-    let (stderr, ids) = score_setting_bad_rows_aside(dir.path(), "2");
+    // Windows line ends number the same lines.
+    for end in ["\n", "\r\n"] {
+        let lines = input
+            .split(|&b| b == b'\n')
+            .collect::<Vec<_>>()
+            .join(end.as_bytes());
+        write(dir.path(), "in.csv", lines);
+        rejects_have_lines_reasons_and_rows(dir.path());
+    }
+}
+
+fn rejects_have_lines_reasons_and_rows(dir: &std::path::Path) {
+    let (stderr, ids) = score_setting_bad_rows_aside(dir, "2");
     assert!(
         stderr.starts_with("artclass: scored 2 rows (3 rejected"),
         "{stderr}"
@@ -80,7 +91,7 @@ fn rejects_file_gets_bad_rows_with_line_and_reason_and_the_run_goes_on() {
     assert_eq!(ids, ["1", "5"], "good rows scored, in order");
 
     let mut reader = csv::ReaderBuilder::new()
-        .from_path(dir.path().join("bad.csv"))
+        .from_path(dir.join("bad.csv"))
         .unwrap();
     assert_eq!(
         reader.byte_headers().unwrap(),

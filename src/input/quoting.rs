@@ -9,6 +9,11 @@
 //! byte offset of each problem, so that the row holding it can be refused or set aside like
 //! any other bad row. It looks at quotes only (`memchr` between them): a few milliseconds
 //! for hundreds of megabytes.
+//!
+//! It also numbers lines for messages: the csv crate counts `\n` bytes only, and places a
+//! record's start before the line ends that precede it (the `\n` of a `\r\n`, blank lines),
+//! so that every line number of a file with `\r\n` line ends came out one too low, and all
+//! of a file with `\r` ends were line 1.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -47,6 +52,39 @@ pub struct QuoteCheck<R> {
     /// (byte offset, problem), in input order; the offset of [`QuoteProblem::NeverClosed`]
     /// is the input's length.
     problems: VecDeque<(u64, QuoteProblem)>,
+    lines: LineIndex,
+}
+
+/// Line numbers of byte offsets asked in increasing order ([`QuoteCheck::line_at`]): the
+/// offsets of the `\r` and `\n` bytes passed through and not yet asked past (a megabyte of
+/// input or so: the parser's buffer), and the count of line ends before them.
+#[derive(Default)]
+struct LineIndex {
+    /// Offset of each `\r` or `\n`, times two, plus one for a `\r`.
+    breaks: VecDeque<u64>,
+    /// Line ends before the first offset in `breaks`.
+    ended: u64,
+    /// Offset of the last `\r` counted, whose `\n` (if next) ends no line of its own.
+    last_cr: Option<u64>,
+}
+
+impl LineIndex {
+    fn note(&mut self, bytes: &[u8], offset: u64) {
+        for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let cr = u64::from(bytes[at] == b'\r');
+            self.breaks.push_back((offset + at as u64) << 1 | cr);
+        }
+    }
+
+    fn count_front(&mut self) -> Option<u64> {
+        let front = self.breaks.pop_front()?;
+        let (at, cr) = (front >> 1, front & 1 == 1);
+        if cr || self.last_cr.is_none_or(|last| last + 1 != at) {
+            self.ended += 1;
+        }
+        self.last_cr = cr.then_some(at);
+        Some(at)
+    }
 }
 
 impl<R: Read> QuoteCheck<R> {
@@ -60,7 +98,32 @@ impl<R: Read> QuoteCheck<R> {
             seen: 0,
             at_end: false,
             problems: VecDeque::new(),
+            lines: LineIndex::default(),
         }
+    }
+
+    /// The 1-based line of a record the parser says starts at byte `start`. The line ends
+    /// right at `start` (blank lines, the `\n` of a `\r\n`) come before the record's first
+    /// byte. Offsets must be asked in increasing order, as rows are read.
+    pub fn line_at(&mut self, start: u64) -> u64 {
+        let lines = &mut self.lines;
+        while lines
+            .breaks
+            .front()
+            .is_some_and(|&front| front >> 1 < start)
+        {
+            lines.count_front();
+        }
+        let mut next = start;
+        while lines
+            .breaks
+            .front()
+            .is_some_and(|&front| front >> 1 == next)
+        {
+            lines.count_front();
+            next += 1;
+        }
+        lines.ended + 1
     }
 
     /// The first problem at or before byte `end`, the others up to there dropped: called
@@ -149,6 +212,7 @@ impl<R: Read> Read for QuoteCheck<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
         if read > 0 {
+            self.lines.note(&buf[..read], self.seen);
             self.scan(&buf[..read]);
         } else if !buf.is_empty() && !self.at_end {
             self.at_end = true;
