@@ -76,7 +76,16 @@ pub fn cross_validate(
             (0..texts.len()).partition(|&i| fold_of[i] != fold);
         let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_str()).collect();
         let train_labels: Vec<&str> = train.iter().map(|&i| labels[i].as_str()).collect();
-        let model = params.fit(&train_texts, &train_labels)?;
+        let model = params
+            .fit(&train_texts, &train_labels)
+            .map_err(|e| match e {
+                // "needs at least two labels" and the like: say which training it was.
+                Error::Params(message) => Error::Params(format!(
+                    "--cv {k}: training on all but fold {} of {k}: {message}",
+                    fold + 1
+                )),
+                other => other,
+            })?;
         let scored: Vec<(usize, f64)> = test
             .par_iter()
             .map_init(

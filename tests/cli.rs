@@ -874,6 +874,27 @@ fn bad_settings_are_refused_before_any_work() {
         .assert()
         .failure()
         .code(2);
+    // Training settings and the seed shape `eval --cv` only: elsewhere they would be ignored.
+    for args in [
+        &["eval", "--input", "train.csv", "--ngrams", "1"][..],
+        &["eval", "--input", "train.csv", "--seed", "3"],
+        &[
+            "eval",
+            "--input",
+            "train.csv",
+            "--model",
+            "m",
+            "--alpha",
+            "5",
+        ],
+    ] {
+        artclass()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .failure()
+            .code(2);
+    }
     assert!(!dir.path().join("m").exists());
 }
 
@@ -1141,6 +1162,58 @@ fn cross_validation_reports_mean_and_spread_and_is_seeded() {
         .assert()
         .failure()
         .code(2);
+}
+
+#[test]
+fn cross_validation_warns_of_rare_labels_and_names_the_failing_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "rare.csv",
+        "label,text\na,bureau partagé\na,espace de coworking\na,coworking rural\n\
+         b,formation continue\nb,stage de formation\nc,boutique en ligne\n",
+    );
+    let output = succeeds(
+        artclass()
+            .current_dir(dir.path())
+            .args(["eval", "--cv", "2", "--json", "--input", "rare.csv"]),
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("warning: fewer documents than the 2 folds for 'c' (1)"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // The out-of-fold macro-F1 is that of the per-label scores beside it.
+    let per_label = report["per_label"].as_array().unwrap();
+    let f1_mean = per_label
+        .iter()
+        .map(|l| l["f1"].as_f64().unwrap())
+        .sum::<f64>()
+        / per_label.len() as f64;
+    let out_of_fold = &report["out_of_fold"];
+    assert!((out_of_fold["macro_f1"].as_f64().unwrap() - f1_mean).abs() < 1e-12);
+    assert_eq!(out_of_fold["log_loss"], report["log_loss"]);
+
+    write(
+        dir.path(),
+        "two.csv",
+        "label,text\na,coworking\nb,formation\n",
+    );
+    let output = artclass()
+        .current_dir(dir.path())
+        .args(["eval", "--cv", "2", "--input", "two.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines[0].contains("warning: fewer documents"), "{stderr}");
+    assert!(
+        lines[1].contains("--cv 2: training on all but fold 1 of 2")
+            && lines[1].contains("at least two labels"),
+        "{stderr}"
+    );
 }
 
 #[test]

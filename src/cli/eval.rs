@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     plot: Option<PathBuf>,
     /// Seed of the fold assignment for --cv
-    #[arg(long, value_name = "N", default_value_t = 42)]
+    #[arg(long, value_name = "N", default_value_t = 42, requires = "cv")]
     seed: u64,
     #[command(flatten)]
     training: TrainingArgs,
@@ -79,6 +79,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(k) => {
             let params = args.training.params()?;
             let data = read()?;
+            warn_labels_rarer_than_folds(&data.labels, k);
             let cv = cross_validate(&params, &data.texts, &data.labels, k, args.seed)?;
             write_plot(
                 &args,
@@ -206,6 +207,27 @@ fn render_json(evaluation: &Evaluation) -> String {
     )
 }
 
+/// A label with fewer documents than folds is missing from the training of some folds, and
+/// its documents there can only be predicted wrong: worth knowing before reading the scores.
+fn warn_labels_rarer_than_folds(labels: &[String], k: usize) {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for label in labels {
+        *counts.entry(label).or_default() += 1;
+    }
+    let rare: Vec<String> = counts
+        .iter()
+        .filter(|&(_, &n)| n < k)
+        .map(|(label, n)| format!("'{label}' ({n})"))
+        .collect();
+    if !rare.is_empty() {
+        eprintln!(
+            "artclass: warning: fewer documents than the {k} folds for {}: some folds train \
+             without them, and predict them wrong",
+            rare.join(", ")
+        );
+    }
+}
+
 fn cv_json(cv: &CrossValidation, k: usize, seed: u64) -> String {
     let (accuracy, accuracy_std) = cv.mean_std(Evaluation::accuracy);
     let (macro_f1, macro_f1_std) = cv.mean_std(Evaluation::macro_f1);
@@ -216,6 +238,16 @@ fn cv_json(cv: &CrossValidation, k: usize, seed: u64) -> String {
     map.insert("accuracy_std".into(), accuracy_std.into());
     map.insert("macro_f1".into(), macro_f1.into());
     map.insert("macro_f1_std".into(), macro_f1_std.into());
+    // `accuracy` and `macro_f1` above are means over the folds; `per_label`, `confusion` and
+    // `log_loss` are of the out-of-fold predictions all together, as are these.
+    map.insert(
+        "out_of_fold".into(),
+        serde_json::json!({
+            "accuracy": cv.pooled.accuracy(),
+            "macro_f1": cv.pooled.macro_f1(),
+            "log_loss": cv.pooled.log_loss,
+        }),
+    );
     map.insert(
         "per_fold".into(),
         cv.folds

@@ -9,7 +9,7 @@ use artclass::features::{DEFAULT_MIN_DF_NGRAMS, FeatureConfig, Norm, TermFrequen
 use artclass::model::{DEFAULT_ALPHA, DEFAULT_KIND, NbKind};
 use artclass::text::AnalyzerConfig;
 use artclass::{Classifier, ClassifierParams, Error, Language, Result, ValidClassifierParams};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -46,7 +46,12 @@ enum Command {
 }
 
 pub fn run() -> Result<()> {
-    let cli = Cli::parse();
+    // The training settings of `eval` apply to `--cv` only: without it, the model's own.
+    let command = Cli::command().mut_subcommand("eval", |eval| {
+        eval.mut_group("TrainingArgs", |group| group.requires("cv"))
+            .mut_arg("model", |model| model.conflicts_with("TrainingArgs"))
+    });
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     if let Some(threads) = cli.threads {
         if threads == 0 {
             return Err(Error::Params("--threads must be at least 1".into()));
