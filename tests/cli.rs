@@ -71,6 +71,30 @@ fn classify_json_reads_stdin_and_probabilities_sum_to_one() {
     }
 }
 
+/// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft
+/// hyphen inside a word change nothing: the same article gets the same result to the bit.
+#[test]
+fn classify_json_gives_nfd_text_with_a_soft_hyphen_the_nfc_result() {
+    use unicode_normalization::UnicodeNormalization;
+    let nfd: String =
+        ARTICLE_COWORKING
+            .nfd()
+            .collect::<String>()
+            .replacen("coworking", "co\u{AD}working", 1);
+    assert_ne!(nfd, ARTICLE_COWORKING);
+    assert!(nfd.contains("te\u{301}le\u{301}travailleurs") && nfd.contains('\u{AD}'));
+    let classify = |text: &str| {
+        let output = succeeds(artclass().args(["classify", "--json"]).write_stdin(text));
+        assert!(output.stderr.is_empty());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let expected = classify(ARTICLE_COWORKING);
+    let value: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    assert_eq!(value["label"], "coworking");
+    assert!(value["known_features"].as_u64().unwrap() > 10, "{value}");
+    assert_eq!(classify(&nfd), expected);
+}
+
 #[test]
 fn classify_flags_an_article_without_a_known_word() {
     for args in [vec!["classify"], vec!["classify", "--json"]] {

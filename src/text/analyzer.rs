@@ -1,11 +1,14 @@
 use super::known::KnownWords;
 use super::language::Language;
-use super::tokenizer::{is_apostrophe, is_hyphen, raw_tokens_flagged};
+use super::tokenizer::{
+    continues_word, is_apostrophe, is_hyphen, is_invisible, raw_tokens_flagged,
+};
 use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Every setting of the analyzer chain. Stored whole in each model file, stop words and
 /// elisions included, so that a newer artclass (or a newer stop-word crate) scores an old
@@ -224,7 +227,7 @@ impl Analyzer {
             let mut parts = token.split(is_hyphen).peekable();
             let mut first = true;
             while let Some(part) = parts.next() {
-                let single_letter_prefix = first && part.chars().nth(1).is_none();
+                let single_letter_prefix = first && is_single_letter(part);
                 first = false;
                 if single_letter_prefix && parts.peek().is_some() {
                     if let Some(next) = parts.next() {
@@ -254,7 +257,12 @@ impl Analyzer {
             return token;
         }
         while let Some((head, tail)) = token.split_once(is_apostrophe) {
-            if head.len() > 8 || tail.is_empty() || !self.elisions.contains(&lowercase(head)) {
+            if head.len() > 8
+                || tail.is_empty()
+                || !self
+                    .elisions
+                    .contains(&lowercase(&compatibility_form(head)))
+            {
                 break;
             }
             token = tail;
@@ -262,9 +270,17 @@ impl Analyzer {
         token
     }
 
-    /// Lowercase, ligatures, numbers, length, stop words, stem, accents: one word to its term.
+    /// Compatibility form, lowercase, ligatures, numbers, length, stop words, stem, accents:
+    /// one word to its term. An ASCII word is its own compatibility form and skips that step.
     fn normalize_word(&self, word: &str) -> Option<String> {
-        self.normalize_lowercase(&lowercase(word))
+        if word.is_ascii() {
+            return self.normalize_lowercase(&lowercase(word));
+        }
+        // A number stays one even where NFKC spells it otherwise (`½` → `1⁄2`, `Ⅳ` → `IV`).
+        if word.chars().all(char::is_numeric) {
+            return None;
+        }
+        self.normalize_lowercase(&lowercase(&compatibility_form(word)))
     }
 
     /// [`Analyzer::normalize_word`] of a word already lowercased by [`lowercase`].
@@ -458,6 +474,31 @@ fn unpack_short(key: u128, buffer: &mut [u8; 16]) -> &str {
     std::str::from_utf8(&buffer[..len]).unwrap_or_default()
 }
 
+/// Whether a part of a hyphenated word is one letter (`e` of `e-commerce`), counting a letter
+/// with its combining marks (`e\u{301}`) as one, as NFC would write it.
+fn is_single_letter(part: &str) -> bool {
+    if part.is_ascii() {
+        return part.len() <= 1;
+    }
+    part.chars()
+        .filter(|&c| !continues_word(c))
+        .nth(1)
+        .is_none()
+}
+
+/// `word` without its invisible format characters, in NFKC: decomposed accents composed
+/// (`e\u{301}` → `é`) and compatibility characters spelled plainly (`ﬁ` → `fi`, full-width
+/// `Ａ` → `A`, `m²` → `m2`), so that every spelling of a word meets the same term. ASCII
+/// words, and most others, come back borrowed.
+fn compatibility_form(word: &str) -> Cow<'_, str> {
+    if word.is_ascii()
+        || (!word.chars().any(is_invisible) && is_nfkc_quick(word.chars()) == IsNormalized::Yes)
+    {
+        return Cow::Borrowed(word);
+    }
+    Cow::Owned(word.chars().filter(|&c| !is_invisible(c)).nfkc().collect())
+}
+
 /// Unicode lowercase, with ligatures spelled out and every apostrophe made ASCII.
 fn lowercase(word: &str) -> String {
     if word
@@ -531,6 +572,98 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(analyzer.words(text), *expected, "analysis of {text:?}");
         }
+    }
+
+    /// A French text with accents on most of its words, capitals and elisions included.
+    const ACCENTED: &str = "L’École des métiers a ouvert à Besançon : élèves, employés et \
+                            indépendants y suivent une formation qualifiante. Ça démarre déjà ; \
+                            Noël, Œuvre, naïve, où, âge, Évry.";
+
+    #[test]
+    fn decomposed_accents_give_the_terms_of_composed_ones() {
+        let nfd: String = ACCENTED.nfd().collect();
+        assert_ne!(nfd, ACCENTED, "the text has accents to decompose");
+        assert!(nfd.chars().any(is_combining_mark));
+        for analyzer in [french(), Analyzer::new(unfolded_french())] {
+            let expected = analyzer.words(ACCENTED);
+            assert!(expected.len() > 15, "{expected:?}");
+            assert_eq!(analyzer.words(&nfd), expected);
+            // Through the caches too, NFC words first so that the NFD ones meet cached terms.
+            let mut cache = WordCache::new();
+            let mut terms = Vec::new();
+            assert_eq!(
+                resolve_terms(&analyzer, ACCENTED, &mut cache, &mut terms),
+                expected
+            );
+            assert_eq!(
+                resolve_terms(&analyzer, &nfd, &mut cache, &mut terms),
+                expected
+            );
+        }
+        let analyzer = Analyzer::new(unfolded_french());
+        assert_eq!(analyzer.words("Les e\u{301}coles"), ["les", "écoles"]);
+    }
+
+    #[test]
+    fn invisible_characters_inside_a_word_are_dropped() {
+        let analyzer = french();
+        let cases: &[(&str, &str)] = &[
+            ("co\u{AD}working", "coworking"),
+            ("for\u{AD}ma\u{AD}tion", "formation"),
+            ("télé\u{200D}travail", "télétravail"),
+            ("com\u{2060}merce", "commerce"),
+            ("\u{FEFF}clients", "clients"),
+            ("client\u{AD} fidèle", "client fidèle"),
+            // Before a hyphen the one-letter prefix still joins, before an elision it goes.
+            ("e\u{AD}-commerce", "e-commerce"),
+            ("l\u{AD}’école", "l’école"),
+        ];
+        for (text, plain) in cases {
+            let expected = analyzer.words(plain);
+            assert!(!expected.is_empty(), "{plain}");
+            assert_eq!(analyzer.words(text), expected, "analysis of {text:?}");
+        }
+        // The zero-width space separates words.
+        assert_eq!(analyzer.words("co\u{200B}working"), ["co", "working"]);
+        assert_ne!(
+            analyzer.words("co\u{200B}working"),
+            analyzer.words("coworking")
+        );
+    }
+
+    #[test]
+    fn the_modifier_letter_apostrophe_elides_like_the_others() {
+        let analyzer = french();
+        assert_eq!(analyzer.words("lʼécole"), ["ecol"]);
+        assert_eq!(
+            analyzer.words("quʼil vienne dʼaujourdʼhui"),
+            analyzer.words("qu’il vienne d’aujourd’hui")
+        );
+        let english = Analyzer::new(AnalyzerConfig::preset(Language::English));
+        assert_eq!(
+            english.words("The customersʼ orders donʼt ship"),
+            ["custom", "order", "ship"]
+        );
+    }
+
+    #[test]
+    fn compatibility_characters_read_as_their_plain_spelling() {
+        let analyzer = french();
+        let cases: &[(&str, &str)] = &[
+            ("ﬁnance", "finance"),
+            ("ﬂux", "flux"),
+            ("eﬀort", "effort"),
+            ("ＦＯＲＭＡＴＩＯＮ", "formation"),
+            ("𝕏", "x"),
+            ("200 m²", "200 m2"),
+        ];
+        for (text, plain) in cases {
+            let expected = analyzer.words(plain);
+            assert!(!expected.is_empty(), "{plain}");
+            assert_eq!(analyzer.words(text), expected, "analysis of {text:?}");
+        }
+        // Numbers stay numbers, whichever way NFKC spells them.
+        assert_eq!(analyzer.words("½ ¾ ² Ⅳ"), Vec::<String>::new());
     }
 
     #[test]
@@ -680,13 +813,18 @@ mod tests {
         );
     }
 
-    #[test]
-    fn settings_change_the_chain() {
+    /// French without stemming, accent folding nor stop words: terms keep their accents.
+    fn unfolded_french() -> AnalyzerConfig {
         let mut config = AnalyzerConfig::preset(Language::French);
         config.stem = false;
         config.fold_accents = false;
         config.stop_words.clear();
-        let analyzer = Analyzer::new(config);
+        config
+    }
+
+    #[test]
+    fn settings_change_the_chain() {
+        let analyzer = Analyzer::new(unfolded_french());
         assert_eq!(analyzer.words("Les écoles"), ["les", "écoles"]);
     }
 }

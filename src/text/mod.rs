@@ -1,9 +1,10 @@
 //! The analyzer: how raw text becomes the terms the model counts.
 //!
 //! One chain, in this order, for training and scoring alike:
-//! tokenize → split elisions and hyphens → Unicode lowercase (+ ligatures) → drop numbers and
-//! short words → stop words → stem → fold accents. Every setting is recorded in the model, so
-//! a model always scores with the chain it was trained with.
+//! tokenize → split elisions and hyphens → NFKC without invisible characters (non-ASCII words)
+//! → Unicode lowercase (+ ligatures) → drop numbers and short words → stop words → stem → fold
+//! accents. Every setting is recorded in the model, so a model always scores with the chain it
+//! was trained with.
 
 mod analyzer;
 mod known;

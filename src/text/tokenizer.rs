@@ -10,8 +10,29 @@ pub(crate) fn is_hyphen(c: char) -> bool {
     matches!(c, '-' | '\u{2010}' | '\u{2011}')
 }
 
+/// Letters and digits start and make up words. U+02BC, the modifier letter apostrophe, is a
+/// letter to Unicode but an apostrophe in text (`lʼécole`): it is a joiner here, so that
+/// elisions and apostrophe splitting notice it as they notice `’`.
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    c.is_alphanumeric() && c != '\u{02BC}'
+}
+
+/// Invisible format characters that web text puts inside words: the soft hyphen (`&shy;`,
+/// a hyphenation hint), the zero-width non-joiner and joiner, the word joiner and U+FEFF (a
+/// byte-order mark, or the old word joiner). They do not split a word, and the analyzer drops
+/// them from its term. The zero-width space U+200B is not one of them: it separates words.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
+}
+
+/// Characters that continue the word before them without starting one: combining marks
+/// (general category M, such as the U+0301 of a decomposed `é`, so that NFD text keeps its
+/// words whole) and the [invisible](is_invisible) format characters.
+pub(crate) fn continues_word(c: char) -> bool {
+    is_invisible(c) || unicode_normalization::char::is_combining_mark(c)
 }
 
 /// Byte classes for the ASCII fast path: letters and digits, other ASCII, and bytes of
@@ -75,7 +96,9 @@ fn leading_bytes(mask: u64) -> usize {
 
 /// Calls `emit` with each raw token of `text`: a run of letters and digits, possibly joined by
 /// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
-/// Everything else (spaces, punctuation, symbols such as `€`) separates tokens.
+/// Combining marks and invisible format characters after a letter or digit stay in the token
+/// ([`continues_word`]). Everything else (spaces, the zero-width space, punctuation, symbols
+/// such as `€`) separates tokens.
 pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
     raw_tokens_flagged(text, false, |token, _| emit(token));
 }
@@ -143,7 +166,7 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool) {
                 _ => {}
             }
             match text[pos..].chars().next() {
-                Some(c) if is_word_char(c) => pos += c.len_utf8(),
+                Some(c) if is_word_char(c) || continues_word(c) => pos += c.len_utf8(),
                 _ => break,
             }
         }
@@ -238,6 +261,39 @@ mod tests {
                 "l’État"
             ]
         );
+    }
+
+    #[test]
+    fn combining_marks_and_invisible_characters_stay_in_the_word() {
+        let cases: &[(&str, &[&str])] = &[
+            // NFD: a letter, then its accent as a combining mark (U+0301, U+0327, U+0300).
+            (
+                "e\u{301}cole c\u{327}a\u{300}",
+                &["e\u{301}cole", "c\u{327}a\u{300}"],
+            ),
+            // Soft hyphen, zero-width non-joiner and joiner, word joiner, U+FEFF.
+            ("co\u{AD}working", &["co\u{AD}working"]),
+            (
+                "a\u{200C}b c\u{200D}d e\u{2060}f g\u{FEFF}h",
+                &["a\u{200C}b", "c\u{200D}d", "e\u{2060}f", "g\u{FEFF}h"],
+            ),
+            // The zero-width space separates.
+            ("co\u{200B}working", &["co", "working"]),
+            // A mark or an invisible character with no word before it starts none.
+            ("\u{301}\u{AD} \u{AD}mot", &["mot"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(tokens(text), *expected, "tokens of {text:?}");
+        }
+    }
+
+    #[test]
+    fn the_modifier_letter_apostrophe_is_a_joiner() {
+        let mut out = Vec::new();
+        raw_tokens_flagged("lʼécole ʼseul finʼ", false, |t, joined| {
+            out.push((t, joined))
+        });
+        assert_eq!(out, [("lʼécole", true), ("seul", false), ("fin", false)]);
     }
 
     #[test]
