@@ -861,37 +861,34 @@ fn bad_model_files_are_refused() {
 fn bad_settings_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "train.csv", TRAIN_CSV);
-    fails_with(
-        &[
-            "train",
-            "--input",
-            "train.csv",
-            "--output",
-            "m",
-            "--alpha",
-            "0",
-        ],
-        dir.path(),
-        &["--alpha"],
-    );
-    fails_with(
-        &[
-            "train",
-            "--input",
-            "train.csv",
-            "--output",
-            "m",
-            "--ngrams",
-            "9",
-        ],
-        dir.path(),
-        &["--ngrams"],
-    );
-    fails_with(
-        &["--threads", "0", "classify", "x"],
-        dir.path(),
-        &["--threads"],
-    );
+    // Out of range is a malformed command line, refused by the parser (exit 2), naming the
+    // flag and its range.
+    let train = ["train", "--input", "train.csv", "--output", "m"];
+    for (args, needle) in [
+        (&[&train[..], &["--alpha", "0"]].concat(), "above 0"),
+        (&[&train[..], &["--alpha", "inf"]].concat(), "above 0"),
+        (&[&train[..], &["--ngrams", "9"]].concat(), "from 1 to 3"),
+        (&[&train[..], &["--min-df", "0"]].concat(), "at least 1"),
+        (&vec!["--threads", "0", "classify", "x"], "from 1 to 1024"),
+        (
+            &vec!["--threads", "100000", "classify", "x"],
+            "from 1 to 1024",
+        ),
+        (&vec!["classify", "--top", "0", "x"], "at least 1"),
+        (
+            &vec!["eval", "--cv", "1", "--input", "train.csv"],
+            "at least 2",
+        ),
+    ] {
+        let output = artclass()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
     artclass()
         .current_dir(dir.path())
         .args(["train", "--delimiter", "ab"])

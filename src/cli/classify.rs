@@ -11,7 +11,7 @@ pub struct Args {
     #[command(flatten)]
     model: ModelArg,
     /// Show only the K most probable labels [default: all labels]
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = super::in_range(1, usize::MAX))]
     top: Option<usize>,
     /// Print one JSON object per article: {"file", "label", "probabilities", "known_features"}
     /// (distinct words and word pairs of the model found; 0: the label is the priors' alone)
@@ -26,9 +26,6 @@ pub struct Args {
 const BATCH: usize = 256;
 
 pub fn run(args: Args) -> Result<()> {
-    if args.top == Some(0) {
-        return Err(artclass::Error::Params("--top must be at least 1".into()));
-    }
     let model = args.model.load()?;
     let files = if args.files.is_empty() {
         vec![PathBuf::from("-")]

@@ -34,7 +34,7 @@ pub struct Args {
     json: bool,
     /// Instead of testing a model, cross-validate the training settings below on --input with
     /// K stratified folds [default: off]
-    #[arg(long, value_name = "K", conflicts_with = "model")]
+    #[arg(long, value_name = "K", conflicts_with = "model", value_parser = super::in_range(2, usize::MAX))]
     cv: Option<usize>,
     /// Also draw the confusion matrix as an SVG heat map at PATH (.svg) [default: no picture]
     #[arg(long, value_name = "PATH")]

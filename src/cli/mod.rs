@@ -5,7 +5,7 @@ mod eval;
 mod score;
 mod train;
 
-use artclass::features::{DEFAULT_MIN_DF_NGRAMS, FeatureConfig, Norm, TermFrequency};
+use artclass::features::{DEFAULT_MIN_DF_NGRAMS, FeatureConfig, MAX_NGRAMS, Norm, TermFrequency};
 use artclass::model::{DEFAULT_ALPHA, DEFAULT_KIND, NbKind};
 use artclass::text::AnalyzerConfig;
 use artclass::{Classifier, ClassifierParams, Error, Language, Result, ValidClassifierParams};
@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 #[derive(Parser)]
 #[command(name = "artclass", version, max_term_width = 100)]
 struct Cli {
-    /// Worker threads for analysis and scoring [default: all cores]
-    #[arg(long, global = true, value_name = "N")]
+    /// Worker threads for analysis and scoring, 1 to 1024 [default: all cores]
+    #[arg(long, global = true, value_name = "N", value_parser = in_range(1, MAX_THREADS))]
     threads: Option<usize>,
 
     #[command(subcommand)]
@@ -53,9 +53,6 @@ pub fn run() -> Result<()> {
     });
     let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     if let Some(threads) = cli.threads {
-        if threads == 0 {
-            return Err(Error::Params("--threads must be at least 1".into()));
-        }
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build_global()
@@ -97,14 +94,14 @@ struct TrainingArgs {
     /// Analyzer language: stop words, elisions and stemmer
     #[arg(long, value_enum, default_value_t = Language::French)]
     lang: Language,
-    /// Use word n-grams of order 1 to N as features
-    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().ngrams)]
+    /// Use word n-grams of order 1 to N as features (N: 1, 2 or 3)
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().ngrams, value_parser = in_range(1, MAX_NGRAMS))]
     ngrams: usize,
     /// Drop words found in fewer than N training documents
-    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df)]
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().min_df, value_parser = in_range(1, usize::MAX))]
     min_df: usize,
     /// Drop n-grams found in fewer than N training documents
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_DF_NGRAMS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MIN_DF_NGRAMS, value_parser = in_range(1, usize::MAX))]
     min_df_ngrams: usize,
     /// Term-frequency weighting of words: raw counts, 1 + ln(count), or binary (presence)
     #[arg(long, value_enum, value_name = "TF", default_value_t = FeatureConfig::default().tf)]
@@ -120,7 +117,7 @@ struct TrainingArgs {
     #[arg(long, value_enum, value_name = "NORM", default_value_t = FeatureConfig::default().norm)]
     norm: Norm,
     /// Additive (Laplace/Lidstone) smoothing of the naive Bayes model
-    #[arg(long, value_name = "A", default_value_t = DEFAULT_ALPHA)]
+    #[arg(long, value_name = "A", default_value_t = DEFAULT_ALPHA, value_parser = parse_alpha)]
     alpha: f64,
     /// Naive Bayes decision rule: multinomial, complement (each label against the others), or
     /// complement-norm (complement with per-label weight normalisation, Rennie et al. 2003)
@@ -130,7 +127,7 @@ struct TrainingArgs {
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     stem: bool,
     /// Drop words shorter than N characters
-    #[arg(long, value_name = "N", default_value_t = AnalyzerConfig::preset(Language::French).min_word_chars)]
+    #[arg(long, value_name = "N", default_value_t = AnalyzerConfig::preset(Language::French).min_word_chars, value_parser = in_range(1, usize::MAX))]
     min_word_chars: usize,
     /// Keep `.` and `@` inside words: host names, e-mail addresses, versions as one word
     #[arg(long, value_name = "BOOL", default_value_t = AnalyzerConfig::preset(Language::French).dotted_words, action = clap::ArgAction::Set)]
@@ -161,6 +158,35 @@ impl TrainingArgs {
             .norm(self.norm)
             .alpha(self.alpha)
             .check()
+    }
+}
+
+/// More worker threads than any machine this runs on has cores: each costs its own memory
+/// and start-up (10,000 took half a minute to classify one sentence).
+const MAX_THREADS: usize = 1024;
+
+/// A whole number from `min` to `max`, checked by clap: out of range is a malformed command
+/// line (exit 2), like any other.
+fn in_range(
+    min: usize,
+    max: usize,
+) -> impl Fn(&str) -> std::result::Result<usize, String> + Clone + Send + Sync + 'static {
+    move |value| {
+        let number: usize = value.parse().map_err(|e| format!("{e}"))?;
+        match (number < min, number > max) {
+            (false, false) => Ok(number),
+            _ if max == usize::MAX => Err(format!("must be at least {min}")),
+            _ => Err(format!("must be from {min} to {max}")),
+        }
+    }
+}
+
+/// Smoothing: a finite number above 0.
+fn parse_alpha(value: &str) -> std::result::Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(alpha) if alpha.is_finite() && alpha > 0.0 => Ok(alpha),
+        Ok(_) => Err("the smoothing must be a finite number above 0".into()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
