@@ -141,6 +141,47 @@ fn classify_top_k_and_argument_order() {
 }
 
 #[test]
+fn classify_goes_on_past_an_unreadable_article_and_fails_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cowork.txt", ARTICLE_COWORKING);
+    write(dir.path(), "empty.txt", "");
+    write(dir.path(), "customer.txt", ARTICLE_CUSTOMER);
+    let output = artclass()
+        .current_dir(dir.path())
+        .args([
+            "classify",
+            "cowork.txt",
+            "empty.txt",
+            "missing.txt",
+            "customer.txt",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let classified: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(classified, ["cowork.txt", "customer.txt"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let errors: Vec<&str> = stderr.lines().collect();
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(
+        errors[0].starts_with("artclass: empty.txt: empty article"),
+        "{stderr}"
+    );
+    assert!(
+        errors[1].starts_with("artclass: missing.txt: No such file"),
+        "{stderr}"
+    );
+    assert!(
+        errors[2].contains("2 of 4 articles could not be read"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn classify_into_a_closed_pipe_exits_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "a.txt", ARTICLE_COWORKING);

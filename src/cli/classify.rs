@@ -33,6 +33,10 @@ pub fn run(args: Args) -> Result<()> {
         args.files.clone()
     };
     let mut out = stdout();
+    // An article that cannot be read (missing, not UTF-8, empty) is named on stderr and the
+    // others are still classified, as grep goes on past a file it cannot read; the run then
+    // fails. Alone, its error is the run's.
+    let mut unreadable = 0;
     for batch in files.chunks(BATCH) {
         let predictions: Vec<Result<Prediction>> = batch
             .par_iter()
@@ -42,7 +46,17 @@ pub fn run(args: Args) -> Result<()> {
             )
             .collect();
         for (file, prediction) in batch.iter().zip(predictions) {
-            let (file, prediction) = (file.to_string_lossy(), prediction?);
+            let file = file.to_string_lossy();
+            let prediction = match prediction {
+                Ok(prediction) => prediction,
+                Err(error) if files.len() == 1 => return Err(error),
+                Err(error) => {
+                    out.flush().map_err(stdout_error)?;
+                    eprintln!("artclass: {error}");
+                    unreadable += 1;
+                    continue;
+                }
+            };
             print(&mut out, &render(&model, &file, &prediction, &args))?;
             if prediction.known_features == 0 {
                 // Said where a reader of either output format sees it, not only in the JSON.
@@ -53,7 +67,18 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
     }
-    out.flush().map_err(stdout_error)
+    out.flush().map_err(stdout_error)?;
+    if unreadable > 0 {
+        return Err(artclass::Error::input(
+            "classify",
+            format!(
+                "{unreadable} of {} articles could not be read (named above); the others \
+                 are classified",
+                files.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn render(model: &Classifier, file: &str, prediction: &Prediction, args: &Args) -> String {
