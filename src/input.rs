@@ -153,8 +153,17 @@ impl CsvInput {
                 format!("header line: {}", misquoted(problem, &headers, 1)),
             ));
         }
-        if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        if headers.is_empty() || (headers.len() == 1 && headers[0].trim_ascii().is_empty()) {
             return Err(Error::input(name, "empty file: expected a CSV header line"));
+        }
+        // UTF-8 text holds no zero byte; UTF-16 (without a byte-order mark, which would have
+        // made the header invalid UTF-8 below) has one in every ASCII character.
+        if headers.as_slice().contains(&0) {
+            return Err(Error::input(
+                format!("{name}:1"),
+                "the header holds zero bytes: the file looks like UTF-16 (or is not text); \
+                 save it as UTF-8",
+            ));
         }
         if let Some(i) = headers.iter().position(|h| std::str::from_utf8(h).is_err()) {
             return Err(Error::input(
@@ -248,25 +257,36 @@ impl Columns {
             .first()
             .map(|&position| position - 1)
             .ok_or_else(|| {
+                // Quoted, so that a space around a name shows (`' text'`).
                 let names: Vec<String> = self
                     .headers
                     .iter()
-                    .map(|h| String::from_utf8_lossy(h).into_owned())
+                    .map(|h| format!("'{}'", String::from_utf8_lossy(h).escape_debug()))
                     .collect();
                 Error::input(
                     &self.name,
                     format!(
                         "no column '{column}' (columns: {}){}",
                         names.join(", "),
-                        self.delimiter_hint(column)
+                        self.column_hint(column)
                     ),
                 )
             })
     }
 
     /// When the header is one field that another delimiter would split into columns, one of
-    /// them `column` (a `;`-separated export read with `,`): which `--delimiter` to give.
-    fn delimiter_hint(&self, column: &str) -> String {
+    /// them `column` (a `;`-separated export read with `,`): which `--delimiter` to give. When
+    /// a column's name differs from `column` only by spaces around it or by case: that one.
+    fn column_hint(&self, column: &str) -> String {
+        let near = self.headers.iter().find(|h| {
+            std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(column.trim()))
+        });
+        if let Some(near) = near {
+            return format!(
+                ": did you mean '{}'?",
+                String::from_utf8_lossy(near).escape_debug()
+            );
+        }
         if self.headers.len() != 1 {
             return String::new();
         }

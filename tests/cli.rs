@@ -692,7 +692,7 @@ fn csv_without_the_named_column_lists_the_columns() {
         &["train", "--input", "semicolons.csv", "--output", "m"],
         dir.path(),
         &[
-            "no column 'text' (columns: text;label)",
+            "no column 'text' (columns: 'text;label')",
             "separated by ';', try --delimiter ';'",
         ],
     );
@@ -700,7 +700,25 @@ fn csv_without_the_named_column_lists_the_columns() {
     fails_with(
         &["score", "--input", "in.csv", "--output", "o.csv"],
         dir.path(),
-        &["in.csv", "no column 'text'", "body, label"],
+        &["in.csv", "no column 'text'", "'body', 'label'"],
+    );
+    // A name with a space around it, or in other case: the near one is named.
+    write(dir.path(), "near.csv", "id, Text\n1,bureaux\n");
+    fails_with(
+        &["score", "--input", "near.csv", "--output", "o.csv"],
+        dir.path(),
+        &["(columns: 'id', ' Text'): did you mean ' Text'?"],
+    );
+    // UTF-16 without a byte-order mark: zero bytes between the letters.
+    let utf16: Vec<u8> = "text,label\nbureaux,coworking\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write(dir.path(), "utf16.csv", utf16);
+    fails_with(
+        &["score", "--input", "utf16.csv", "--output", "o.csv"],
+        dir.path(),
+        &["utf16.csv:1", "looks like UTF-16"],
     );
     fails_with(
         &["train", "--input", "in.csv", "--output", "m"],
