@@ -156,15 +156,6 @@ impl CsvInput {
         if headers.is_empty() || (headers.len() == 1 && headers[0].trim_ascii().is_empty()) {
             return Err(Error::input(name, "empty file: expected a CSV header line"));
         }
-        // UTF-8 text holds no zero byte; UTF-16 (without a byte-order mark, which would have
-        // made the header invalid UTF-8 below) has one in every ASCII character.
-        if headers.as_slice().contains(&0) {
-            return Err(Error::input(
-                format!("{name}:1"),
-                "the header holds zero bytes: the file looks like UTF-16 (or is not text); \
-                 save it as UTF-8",
-            ));
-        }
         if let Some(i) = headers.iter().position(|h| std::str::from_utf8(h).is_err()) {
             return Err(Error::input(
                 name,
@@ -173,6 +164,15 @@ impl CsvInput {
                     i + 1,
                     encoding_hint(headers.as_slice())
                 ),
+            ));
+        }
+        // UTF-8 text holds no zero byte; UTF-16 (without a byte-order mark, which makes the
+        // header invalid UTF-8, above) has one in every ASCII character.
+        if headers.as_slice().contains(&0) {
+            return Err(Error::input(
+                format!("{name}:1"),
+                "the header holds zero bytes: the file looks like UTF-16 (or is not text); \
+                 save it as UTF-8",
             ));
         }
         Ok(CsvInput {
