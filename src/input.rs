@@ -220,12 +220,7 @@ impl Columns {
 
     /// The ragged-row message for a record of `len` fields, if its length is not the header's.
     pub fn ragged(&self, len: usize) -> Option<String> {
-        (len != self.headers.len()).then(|| {
-            format!(
-                "ragged row: {len} fields where the header has {}",
-                self.headers.len()
-            )
-        })
+        (len != self.headers.len()).then(|| ragged_row(len, self.headers.len()))
     }
 
     pub fn name(&self) -> &str {
@@ -382,6 +377,11 @@ fn misquoted(problem: QuoteProblem, record: &csv::ByteRecord, line: u64) -> Stri
     }
 }
 
+fn ragged_row(len: usize, expected: usize) -> String {
+    let fields = if len == 1 { "field" } else { "fields" };
+    format!("ragged row: {len} {fields} where the header has {expected}")
+}
+
 /// Line ends in `bytes`: `\n`, `\r\n` or a lone `\r`.
 fn line_breaks(bytes: &[u8]) -> u64 {
     let lf = memchr::memchr_iter(b'\n', bytes).count();
@@ -400,10 +400,7 @@ fn csv_error(name: &str, error: csv::Error, line: Option<u64>) -> Error {
         csv::ErrorKind::Io(e) => Error::io(name, e),
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => Error::input(
-            origin,
-            format!("ragged row: {len} fields where the header has {expected_len}"),
-        ),
+        } => Error::input(origin, ragged_row(len as usize, expected_len as usize)),
         csv::ErrorKind::Utf8 { err, .. } => Error::input(origin, format!("invalid UTF-8: {err}")),
         other => Error::input(origin, format!("unreadable CSV: {other:?}")),
     }
@@ -513,6 +510,7 @@ impl LabeledChunks {
                             format!("empty label in column '{label_column}'"),
                         ));
                     }
+                    check_label(label, || columns.origin(record))?;
                     out.texts.push(text.to_string());
                     out.labels.push(label.to_string());
                 }
@@ -573,9 +571,18 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
                     "directory name is not valid UTF-8",
                 )
             })?
+            .trim()
             .to_string();
+        let origin = || label_dir.display().to_string();
+        if label.is_empty() {
+            return Err(Error::input(origin(), "a label directory's name is blank"));
+        }
+        check_label(&label, origin)?;
         for file in sorted_entries(&label_dir)? {
-            if file.extension().and_then(|e| e.to_str()) != Some("txt") {
+            let is_txt = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+            if !is_txt {
                 continue;
             }
             let text = read_article(&file)?;
@@ -590,6 +597,21 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
         ));
     }
     Ok(out)
+}
+
+/// Refuses a label holding a control character (a tab, a line break): labels are printed
+/// tab-separated, one result per line, and are columns' names in `score`'s output.
+fn check_label(label: &str, origin: impl FnOnce() -> String) -> Result<()> {
+    if label.chars().any(char::is_control) {
+        return Err(Error::input(
+            origin(),
+            format!(
+                "label '{}' holds a control character (a tab or a line break)",
+                label.escape_debug()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads one article from a file, or from stdin for `-`; it must be UTF-8 and not blank.

@@ -868,6 +868,51 @@ fn labels_that_differ_only_in_case_are_trained_apart_with_a_warning() {
 }
 
 #[test]
+fn labels_are_one_line_words_from_a_csv_or_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    // A tab or a line break in a label would break classify's tab-separated lines.
+    write(
+        dir.path(),
+        "tab.csv",
+        "label,text\n\"a\tb\",un bureau partagé\nc,le service client\n",
+    );
+    fails_with(
+        &["train", "--input", "tab.csv", "--output", "m"],
+        dir.path(),
+        &["tab.csv:2", "label 'a\\tb' holds a control character"],
+    );
+    // Directory names are trimmed like CSV labels, and `.TXT` is a `.txt`.
+    for (label, file, text) in [
+        (" coworking ", "1.TXT", ARTICLE_COWORKING),
+        ("customer_relation", "1.txt", ARTICLE_CUSTOMER),
+    ] {
+        std::fs::create_dir_all(dir.path().join("articles").join(label)).unwrap();
+        write(&dir.path().join("articles").join(label), file, text);
+    }
+    let output = succeeds(
+        artclass()
+            .current_dir(dir.path())
+            .args(["train", "--input", "articles", "--output", "m"]),
+    );
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(summary.contains("\ncoworking  "), "{summary}");
+    assert!(summary.contains("trained on 2 documents"), "{summary}");
+    artclass()
+        .args([
+            "score",
+            "--delimiter",
+            "\"",
+            "--input",
+            "x",
+            "--output",
+            "y",
+        ])
+        .assert()
+        .failure()
+        .code(2);
+}
+
+#[test]
 fn a_single_label_cannot_be_trained() {
     let dir = tempfile::tempdir().unwrap();
     write(

@@ -194,6 +194,9 @@ fn parse_alpha(value: &str) -> std::result::Result<f64, String> {
 fn parse_delimiter(value: &str) -> std::result::Result<u8, String> {
     match value {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "\"" | "\n" | "\r" => Err(format!(
+            "{value:?} cannot separate fields: it quotes them or ends lines"
+        )),
         _ if value.len() == 1 && value.is_ascii() => Ok(value.as_bytes()[0]),
         _ => Err(format!(
             "expected one ASCII character or 'tab', not {value:?}"

@@ -93,10 +93,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary after pruning: {} features ({} words, {} n-grams; lang {}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
-        model.vocabulary().len(),
-        model.vocabulary().words().len(),
-        model.vocabulary().ngrams().len(),
+        "vocabulary after pruning: {} ({}, {}; lang {}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
+        counted(model.vocabulary().len(), "feature"),
+        counted(model.vocabulary().words().len(), "word"),
+        counted(model.vocabulary().ngrams().len(), "n-gram"),
         model.analyzer_config().language,
         features.ngrams,
         features.min_df,
@@ -106,7 +106,7 @@ pub fn run(args: Args) -> Result<()> {
         features.idf,
         flag_value(features.norm),
         flag_value(model.kind()),
-        model.alpha(),
+        short_number(model.alpha()),
         args.output.display()
     ));
     print(&mut out, &summary)?;
@@ -141,4 +141,18 @@ fn flag_value(value: impl clap::ValueEnum) -> String {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_default()
+}
+
+/// `n` and the noun, plural unless `n` is 1.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A setting as typed: `0.02`, and `1e300` rather than its three hundred digits.
+fn short_number(value: f64) -> String {
+    if value == 0.0 || (1e-4..1e6).contains(&value.abs()) {
+        value.to_string()
+    } else {
+        format!("{value:e}")
+    }
 }
