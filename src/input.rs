@@ -36,15 +36,27 @@ pub struct CsvInput {
 pub struct CsvRecords {
     reader: csv::Reader<QuoteCheck<Box<dyn Read + Send>>>,
     name: String,
+    /// The input file again, to read a misquoted row's bytes back from (positioned reads,
+    /// which leave the reader's offset alone).
+    file: Option<File>,
 }
+
+/// The longest misquoted row read back from the file: a quote never closed makes the rest
+/// of the input one row.
+const MAX_RAW_ROW: u64 = 1 << 20;
 
 /// What [`CsvRecords::read`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Row {
     /// A record.
     Read,
-    /// A record whose quoting is wrong, and why; it holds what the parser made of it.
-    Misquoted(String),
+    /// A record whose quoting is wrong: why, and the row's bytes as they are in the file
+    /// (where the input can be read again: a file, not stdin); the record holds what the
+    /// parser made of it.
+    Misquoted {
+        reason: String,
+        raw: Option<Vec<u8>>,
+    },
     End,
 }
 
@@ -87,8 +99,34 @@ impl CsvRecords {
         }
         Ok(match self.reader.get_mut().problem_up_to(end) {
             None => Row::Read,
-            Some(problem) => Row::Misquoted(misquoted(problem, record, line_of(record))),
+            Some(problem) => Row::Misquoted {
+                reason: misquoted(problem, record, line_of(record)),
+                raw: record
+                    .position()
+                    .and_then(|start| self.raw_row(start.byte(), end)),
+            },
         })
+    }
+
+    /// The bytes of the row between `start` and `end` in the input file, without the line
+    /// ends around it, if the input is a file and the row not too long.
+    fn raw_row(&self, start: u64, end: u64) -> Option<Vec<u8>> {
+        let file = self.file.as_ref()?;
+        if end < start || end - start > MAX_RAW_ROW {
+            return None;
+        }
+        let mut bytes = vec![0; (end - start) as usize];
+        #[cfg(unix)]
+        std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, start).ok()?;
+        #[cfg(not(unix))]
+        {
+            let _ = file;
+            return None;
+        }
+        // The parser's start may be at the line end before the row (the `\n` of a `\r\n`).
+        let first = bytes.iter().position(|&b| b != b'\n' && b != b'\r')?;
+        let last = bytes.iter().rposition(|&b| b != b'\n' && b != b'\r')?;
+        Some(bytes[first..=last].to_vec())
     }
 
     /// Bytes of input consumed so far.
@@ -114,16 +152,19 @@ impl CsvInput {
     /// for the caller to check.
     pub fn open_with(path: &str, delimiter: u8, flexible: bool) -> Result<Self> {
         let name = display_name(path);
-        let source: Box<dyn Read + Send> = if path == "-" {
-            Box::new(io::stdin())
-        } else {
-            let file = File::open(path).map_err(|e| Error::io(path, e))?;
-            if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-                return Err(Error::input(name, "is a directory, expected a CSV file"));
-            }
-            Box::new(file)
-        };
-        Self::from_reader(source, name, delimiter, flexible, 1 << 20)
+        if path == "-" {
+            return Self::from_reader(Box::new(io::stdin()), name, delimiter, flexible, 1 << 20);
+        }
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let metadata = file.metadata().map_err(|e| Error::io(path, e))?;
+        if metadata.is_dir() {
+            return Err(Error::input(name, "is a directory, expected a CSV file"));
+        }
+        // Only a regular file can be read again at an offset (not a pipe, not a FIFO).
+        let again = metadata.is_file().then(|| file.try_clone().ok()).flatten();
+        let mut input = Self::from_reader(Box::new(file), name, delimiter, flexible, 1 << 20)?;
+        input.records.file = again;
+        Ok(input)
     }
 
     /// [`CsvInput::open_with`] of an open `source` called `name`, parsed through a buffer of
@@ -179,6 +220,7 @@ impl CsvInput {
             records: CsvRecords {
                 reader,
                 name: name.clone(),
+                file: None,
             },
             columns: Columns { name, headers },
         })
@@ -208,7 +250,7 @@ impl CsvInput {
         match self.records.read(record)? {
             Row::Read => Ok(true),
             Row::End => Ok(false),
-            Row::Misquoted(reason) => Err(Error::input(self.columns.origin(record), reason)),
+            Row::Misquoted { reason, .. } => Err(Error::input(self.columns.origin(record), reason)),
         }
     }
 }
@@ -728,7 +770,7 @@ mod tests {
             let mut record = csv::ByteRecord::new();
             assert_eq!(records.read(&mut record).unwrap(), Row::Read);
             assert_eq!(line_of(&record), 2);
-            let Row::Misquoted(reason) = records.read(&mut record).unwrap() else {
+            let Row::Misquoted { reason, .. } = records.read(&mut record).unwrap() else {
                 panic!("{end:?}: the second row is misquoted");
             };
             assert_eq!(line_of(&record), 3, "{end:?}");

@@ -453,6 +453,11 @@ fn misquoted_rows_are_bad_rows_not_rows_merged_in_silence() {
             "the swallowed line is in the rejected row: {:?}",
             rejects[2]
         );
+        // Each rejected row as it is in the file, for mending: not the parser's reading.
+        let input_lines: Vec<&str> = input.lines().collect();
+        assert_eq!(rejects[0][2], input_lines[2]);
+        assert_eq!(rejects[1][2], input_lines[3..5].join("\n"));
+        assert_eq!(rejects[2][2], input_lines[6..].join("\n"));
     }
 }
 

@@ -326,11 +326,12 @@ struct Chunk {
     end_offset: u64,
 }
 
-/// A chunk's records, and which of them are misquoted (index, why): shared by its parts.
+/// A chunk's records, and which of them are misquoted (index, why, and the row's bytes as
+/// in the file where they could be read again): shared by its parts.
 #[derive(Default)]
 struct ChunkRows {
     records: Vec<csv::ByteRecord>,
-    misquoted: Vec<(usize, String)>,
+    misquoted: Vec<(usize, String, Option<Vec<u8>>)>,
 }
 
 /// Reads the next chunk. Each record starts with room for twice the previous chunk's mean
@@ -352,7 +353,9 @@ fn read_chunk(records: &mut CsvRecords, fields: usize, mean_row: &mut usize) -> 
         match records.read(&mut record)? {
             Row::End => break,
             Row::Read => {}
-            Row::Misquoted(reason) => chunk.misquoted.push((chunk.records.len(), reason)),
+            Row::Misquoted { reason, raw } => {
+                chunk.misquoted.push((chunk.records.len(), reason, raw))
+            }
         }
         bytes += record.as_slice().len();
         chunk.records.push(record);
@@ -611,11 +614,16 @@ impl Job<'_> {
         range: std::ops::Range<usize>,
         scorer: &mut Scorer,
     ) -> Result<Part> {
+        // Why a row is set aside, and its bytes as in the file when the parser's reading of
+        // them is not the row (misquoted).
         let misquoted = |index: usize| {
             rows.misquoted
-                .binary_search_by_key(&index, |(at, _)| *at)
+                .binary_search_by_key(&index, |(at, _, _)| *at)
                 .ok()
-                .map(|found| rows.misquoted[found].1.clone())
+                .map(|found| {
+                    let (_, reason, raw) = &rows.misquoted[found];
+                    (reason.clone(), raw.clone())
+                })
         };
         let first = range.start;
         let rows_here = &rows.records[range];
@@ -631,17 +639,21 @@ impl Job<'_> {
         for (index, row) in (first..).zip(rows_here) {
             let line = artclass::input::line_of(row);
             // The quoting first: a stray quote is also why such a row may look ragged.
-            let text = match misquoted(index).or_else(|| self.columns.ragged(row.len())) {
-                Some(reason) => Err(reason),
-                None => self.columns.utf8_field(row, self.text_index),
+            let bad = misquoted(index).or_else(|| Some((self.columns.ragged(row.len())?, None)));
+            let text = match bad {
+                Some(bad) => Err(bad),
+                None => self
+                    .columns
+                    .utf8_field(row, self.text_index)
+                    .map_err(|reason| (reason, None)),
             };
             let text = match text {
                 Ok(text) => text,
-                Err(reason) => {
+                Err((reason, raw)) => {
                     part.rejects.push(Reject {
                         line,
                         reason,
-                        row: raw_row(row, self.delimiter),
+                        row: raw.unwrap_or_else(|| raw_row(row, self.delimiter)),
                     });
                     continue;
                 }
