@@ -238,7 +238,9 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
                 *written == input,
                 input.is_dir()
                     && written.starts_with(&input)
-                    && written.extension().is_some_and(|e| e == "txt"),
+                    && written
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("txt")),
             ),
             _ => (output == input, false),
         };
