@@ -951,6 +951,15 @@ pub fn check_output_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
     Ok((target, dir))
 }
 
+/// Whether `path` names a descriptor of this process (`/dev/stdout`, `/dev/fd/3`,
+/// `/proc/self/fd/1`): whatever it is open on (a terminal, a pipe, or a file the shell
+/// truncated or opened for appending), it is to be written, not replaced.
+fn names_a_descriptor(path: &Path) -> bool {
+    let descriptors =
+        |path: &Path| path.starts_with("/dev/fd") || path.starts_with("/proc/self/fd");
+    descriptors(path) || std::fs::read_link(path).is_ok_and(|target| descriptors(&target))
+}
+
 /// The file that writing to `path` is meant for: the one a symbolic link points to, so that
 /// the link stays a link and its target gets the new content (renaming a file over the link
 /// would replace the link and leave its target as it was); otherwise `path` itself.
@@ -1071,10 +1080,7 @@ impl AtomicFile {
     /// renaming a file over it would replace the device (for root, `/dev/null` itself) with a
     /// regular file, and a device holds no half-written file anyway.
     pub fn create(path: &Path) -> Result<Self> {
-        // `/dev/stdout` and the like name a descriptor of this process, whatever it is open
-        // on (a terminal, a pipe, or a file the shell truncated or opened for appending).
-        let special = path.starts_with("/dev")
-            || path.starts_with("/proc")
+        let special = names_a_descriptor(path)
             || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
         if special {
             let file = std::fs::OpenOptions::new()
@@ -1203,6 +1209,19 @@ impl Seek for AtomicFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn descriptors_are_written_not_replaced() {
+        for path in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/2"] {
+            if Path::new(path).exists() {
+                assert!(names_a_descriptor(Path::new(path)), "{path}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!names_a_descriptor(&dir.path().join("out.csv")));
+        assert!(!names_a_descriptor(Path::new("/dev/shm/out.csv")));
+    }
     use crate::features::NO_WORD;
     use crate::model::ClassifierParams;
     use crate::text::Language;

@@ -1173,6 +1173,21 @@ fn an_output_through_a_symbolic_link_writes_its_target_with_the_umask() {
         let meta = std::fs::symlink_metadata(dir.path().join(link)).unwrap();
         assert!(meta.file_type().is_symlink(), "{link} stays a link");
     }
+    // A descriptor of the process, open on a file: written, not replaced.
+    let command = format!(
+        "exec '{}' score --quiet --model '{}' --input feed.csv --output /dev/fd/1 > fd.csv",
+        binary.display(),
+        model.display()
+    );
+    succeeds(
+        assert_cmd::Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(dir.path()),
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("fd.csv")).unwrap(),
+        std::fs::read(dir.path().join("elsewhere/new.csv")).unwrap()
+    );
     // old.csv keeps its mode; new.csv is created under the umask.
     for (target, mode) in [("old.csv", old_mode), ("new.csv", 0o600)] {
         let path = dir.path().join("elsewhere").join(target);
