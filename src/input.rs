@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::features::MIN_CHUNK_DOCS;
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod quoting;
 use quoting::{QuoteCheck, QuoteProblem};
@@ -482,6 +482,11 @@ pub fn labeled_chunks(
             labels: all.labels.into_iter(),
         }
     } else {
+        if text_column == label_column {
+            return Err(Error::Params(format!(
+                "--text-column and --label-column both name '{text_column}'"
+            )));
+        }
         let input = CsvInput::open(path, delimiter)?;
         ChunkSource::Csv {
             text_index: input.column(text_column)?,
@@ -601,8 +606,11 @@ fn sorted_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     Ok(entries)
 }
 
-fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
-    let mut out = LabeledTexts::default();
+/// A training directory's label directories (label, path) and the article files of each,
+/// in the order they are read: what [`read_label_directories`] reads, and what `train`
+/// must not write over.
+pub fn label_directories(root: &Path) -> Result<Vec<(String, PathBuf, Vec<PathBuf>)>> {
+    let mut out = Vec::new();
     for label_dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir()) {
         let label = label_dir
             .file_name()
@@ -620,15 +628,26 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
             return Err(Error::input(origin(), "a label directory's name is blank"));
         }
         check_label(&label, origin)?;
-        for file in sorted_entries(&label_dir)? {
-            let is_txt = file
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
-            if !is_txt {
-                continue;
-            }
-            let text = read_article(&file)?;
-            out.texts.push(text);
+        let articles = sorted_entries(&label_dir)?
+            .into_iter()
+            .filter(|file| is_article(file))
+            .collect();
+        out.push((label, label_dir, articles));
+    }
+    Ok(out)
+}
+
+/// A `.txt` file, whatever the case of its extension: an article in a label directory.
+pub fn is_article(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+}
+
+fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
+    let mut out = LabeledTexts::default();
+    for (label, _, articles) in label_directories(root)? {
+        for file in articles {
+            out.texts.push(read_article(&file)?);
             out.labels.push(label.clone());
         }
     }
@@ -678,8 +697,21 @@ pub fn read_article(path: &Path) -> Result<String> {
             ),
         )
     })?;
+    // Notepad's UTF-8 starts with a byte-order mark: not part of the article.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     if text.trim().is_empty() {
         return Err(Error::input(name, "empty article"));
+    }
+    // UTF-8 text holds no zero byte; UTF-16 without a byte-order mark is valid UTF-8 when
+    // all its characters are ASCII, with a zero byte in each.
+    if text.contains('\0') {
+        return Err(Error::input(
+            name,
+            "holds zero bytes: the file looks like UTF-16 (or is not text); save it as UTF-8",
+        ));
     }
     Ok(text)
 }

@@ -239,7 +239,7 @@ impl ValidClassifierParams {
         if extraction.vocabulary.is_empty() {
             return Err(Error::Params(
                 "no term is left to learn from: the texts are empty or only stop words and numbers, \
-                 or --min-df is too high"
+                 or --min-df or --min-word-chars is too high"
                     .into(),
             ));
         }

@@ -874,10 +874,11 @@ pub fn save(model: &Classifier, path: &Path) -> Result<()> {
         other => other,
     };
     let handle = file.handle().map_err(|e| Error::io(path, e))?;
-    if handle.metadata().is_ok_and(|m| m.is_file()) {
+    if !file.writes_in_place() && handle.metadata().is_ok_and(|m| m.is_file()) {
         write_in_halves(&mut image, &handle).map_err(in_place)?;
     } else {
-        // A device or a pipe: written in order.
+        // A device, a pipe, or a descriptor (opened for appending, which puts every
+        // positioned write at the end): written in order.
         write_model(
             model,
             &mut std::io::BufWriter::with_capacity(1 << 20, &mut file),
@@ -941,7 +942,7 @@ pub fn check_output_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
             "is a directory: give the path of a file to write",
         ));
     }
-    let target = output_target(path);
+    let target = output_target(path)?;
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -960,21 +961,31 @@ fn names_a_descriptor(path: &Path) -> bool {
     descriptors(path) || std::fs::read_link(path).is_ok_and(|target| descriptors(&target))
 }
 
-/// The file that writing to `path` is meant for: the one a symbolic link points to, so that
-/// the link stays a link and its target gets the new content (renaming a file over the link
-/// would replace the link and leave its target as it was); otherwise `path` itself.
-pub fn output_target(path: &Path) -> PathBuf {
-    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    if !is_link {
-        return path.to_path_buf();
+/// The file that writing to `path` is meant for: the one a symbolic link points to, through
+/// any chain of links, so that the links stay links and the last target gets the new
+/// content (renaming a file over a link would replace the link and leave its target as it
+/// was); otherwise `path` itself. A loop of links is an error, as the system gives it.
+pub fn output_target(path: &Path) -> Result<PathBuf> {
+    if let Ok(target) = path.canonicalize() {
+        return Ok(target);
     }
-    match (path.canonicalize(), std::fs::read_link(path)) {
-        (Ok(target), _) => target,
-        // A dangling link: the file it names, to be created (`join` keeps an absolute target).
-        (Err(_), Ok(target)) => path.parent().unwrap_or(Path::new("")).join(target),
-        (Err(_), Err(_)) => path.to_path_buf(),
+    // Not there (yet): follow the links by hand to the name that does not exist.
+    let mut target = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::read_link(&target) {
+            // `join` keeps an absolute link target as it is.
+            Ok(next) => target = target.parent().unwrap_or(Path::new("")).join(next),
+            Err(_) => return Ok(target),
+        }
     }
+    Err(Error::io(
+        path,
+        std::io::Error::other("too many levels of symbolic links"),
+    ))
 }
+
+/// Links followed at most by [`output_target`], as Linux's own limit.
+const MAX_LINKS: usize = 40;
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it to `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -1115,6 +1126,12 @@ impl AtomicFile {
             path,
             writeback: Writeback::default(),
         })
+    }
+
+    /// Whether the target itself is written (a device, a pipe, a descriptor), not a
+    /// temporary file renamed to it.
+    pub fn writes_in_place(&self) -> bool {
+        self.direct.is_some()
     }
 
     /// Another handle on the file being written (same file position), for a writer thread.

@@ -600,6 +600,26 @@ fn empty_files_and_empty_articles_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.txt", "");
     write(dir.path(), "blank.txt", "  \n\t\n");
+    write(dir.path(), "bom_only.txt", "\u{feff}\n");
+    fails_with(
+        &["classify", "bom_only.txt"],
+        dir.path(),
+        &["bom_only.txt", "empty article"],
+    );
+    // UTF-16 without a byte-order mark, all ASCII: valid UTF-8, but for its zero bytes.
+    let utf16: Vec<u8> = ARTICLE_COWORKING
+        .chars()
+        .filter(char::is_ascii)
+        .collect::<String>()
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write(dir.path(), "utf16.txt", utf16);
+    fails_with(
+        &["classify", "utf16.txt"],
+        dir.path(),
+        &["utf16.txt", "looks like UTF-16"],
+    );
     write(dir.path(), "empty.csv", "");
     write(
         dir.path(),
@@ -1146,6 +1166,108 @@ fn outputs_never_replace_what_the_command_reads() {
 
 #[cfg(unix)]
 #[test]
+fn train_never_writes_over_what_it_reads_however_it_is_reached() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A label directory that is a link to elsewhere, and an article that is a link.
+    for sub in [
+        "elsewhere/coworking",
+        "articles/customer_relation",
+        "outside",
+    ] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    write(root, "elsewhere/coworking/1.txt", ARTICLE_COWORKING);
+    write(root, "articles/customer_relation/1.txt", ARTICLE_CUSTOMER);
+    write(root, "outside/2.txt", ARTICLE_CUSTOMER);
+    symlink("../elsewhere/coworking", root.join("articles/coworking")).unwrap();
+    symlink(
+        "../../outside/2.txt",
+        root.join("articles/customer_relation/2.txt"),
+    )
+    .unwrap();
+    for (output, needle) in [
+        ("elsewhere/coworking/1.txt", "inside the label directory"),
+        ("outside/2.txt", "that is the article"),
+        ("articles/coworking/NEW.TXT", "inside the label directory"),
+    ] {
+        fails_with(
+            &["train", "--input", "articles", "--output", output],
+            root,
+            &[needle],
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("outside/2.txt")).unwrap(),
+        ARTICLE_CUSTOMER
+    );
+    // Standard input redirected from the file named as the output.
+    write(root, "train.csv", TRAIN_CSV);
+    let binary = assert_cmd::cargo::cargo_bin!("artclass");
+    let output = assert_cmd::Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "exec '{}' train --input - --output train.csv < train.csv",
+                binary.display()
+            ),
+        ])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("that is the input file"));
+    assert_eq!(
+        std::fs::read_to_string(root.join("train.csv")).unwrap(),
+        TRAIN_CSV
+    );
+    fails_with(
+        &[
+            "train",
+            "--input",
+            "train.csv",
+            "--output",
+            "m",
+            "--text-column",
+            "label",
+        ],
+        root,
+        &["--text-column and --label-column both name 'label'"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_model_sent_to_standard_output_is_whole_and_the_report_goes_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "train.csv", TRAIN_CSV);
+    let binary = assert_cmd::cargo::cargo_bin!("artclass");
+    let command = format!(
+        "exec '{}' train --input train.csv --output /dev/stdout > piped.artclass",
+        binary.display()
+    );
+    let output = succeeds(
+        assert_cmd::Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(dir.path()),
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("trained on 6 documents"));
+    succeeds(artclass().current_dir(dir.path()).args([
+        "train",
+        "--input",
+        "train.csv",
+        "--output",
+        "file.artclass",
+    ]));
+    assert_eq!(
+        std::fs::read(dir.path().join("piped.artclass")).unwrap(),
+        std::fs::read(dir.path().join("file.artclass")).unwrap()
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn an_output_through_a_symbolic_link_writes_its_target_with_the_umask() {
     let dir = tempfile::tempdir().unwrap();
     let model = small_model(dir.path());
@@ -1173,6 +1295,57 @@ fn an_output_through_a_symbolic_link_writes_its_target_with_the_umask() {
         let meta = std::fs::symlink_metadata(dir.path().join(link)).unwrap();
         assert!(meta.file_type().is_symlink(), "{link} stays a link");
     }
+    // A chain of links to a file not there yet: the last name gets it; a loop is an error.
+    std::os::unix::fs::symlink("middle.csv", dir.path().join("first.csv")).unwrap();
+    std::os::unix::fs::symlink("last.csv", dir.path().join("middle.csv")).unwrap();
+    succeeds(artclass().current_dir(dir.path()).args([
+        "score",
+        "--quiet",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        "feed.csv",
+        "--output",
+        "first.csv",
+    ]));
+    assert!(dir.path().join("last.csv").is_file());
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("middle.csv"))
+            .unwrap()
+            .is_symlink()
+    );
+    std::os::unix::fs::symlink("loop-b", dir.path().join("loop-a")).unwrap();
+    std::os::unix::fs::symlink("loop-a", dir.path().join("loop-b")).unwrap();
+    fails_with(
+        &[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            "feed.csv",
+            "--output",
+            "loop-a",
+        ],
+        dir.path(),
+        &["too many levels of symbolic links"],
+    );
+    // --rejects naming the file that --output reaches through a link to nothing yet.
+    std::os::unix::fs::symlink("fresh.csv", dir.path().join("fresh-link.csv")).unwrap();
+    fails_with(
+        &[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            "feed.csv",
+            "--output",
+            "fresh-link.csv",
+            "--rejects",
+            "fresh.csv",
+        ],
+        dir.path(),
+        &["that is the output file"],
+    );
     // A descriptor of the process, open on a file: written, not replaced.
     let command = format!(
         "exec '{}' score --quiet --model '{}' --input feed.csv --output /dev/fd/1 > fd.csv",

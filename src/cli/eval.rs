@@ -79,7 +79,9 @@ pub fn run(args: Args) -> Result<()> {
         Some(k) => {
             let params = args.training.params()?;
             let data = read()?;
-            warn_labels_rarer_than_folds(&data.labels, k);
+            if k <= data.labels.len() {
+                warn_labels_rarer_than_folds(&data.labels, k);
+            }
             let cv = cross_validate(&params, &data.texts, &data.labels, k, args.seed)?;
             write_plot(
                 &args,

@@ -220,36 +220,40 @@ fn print(out: &mut impl Write, text: &str) -> Result<()> {
 }
 
 /// Refuses `output` (the value of `flag`) when writing it would replace what the command
-/// reads: one of `inputs` (what each is, then its path), or a `.txt` file inside an input
-/// directory (an article there, or one the next time the directory is read).
-/// Compared as canonical paths, so that `./`, `..` and symbolic links do not hide a clash.
-/// `-` (standard input or output) never clashes.
+/// reads: one of `inputs` (what each is, then its path; `-` is standard input, compared as
+/// the file it is redirected from), or a `.txt` file inside an input directory (an article
+/// there, or one the next time the directory is read). The same file is found by its
+/// identity (device and inode) and by canonical path, so that `./`, `..`, symbolic links
+/// and redirections do not hide a clash.
 fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Result<()> {
     if output == Path::new("-") {
         return Ok(());
     }
-    let written = canonical_target(&artclass::persist::output_target(output));
+    let written = artclass::persist::output_target(output)?;
+    let (written_id, written_path) = (file_id(&written), canonical_target(&written));
     for &(what, input) in inputs {
-        if input == Path::new("-") {
-            continue;
-        }
-        let (same, inside) = match (&written, canonical_target(input)) {
-            (Some(written), Some(input)) => (
-                *written == input,
-                input.is_dir()
-                    && written.starts_with(&input)
-                    && written
-                        .extension()
-                        .is_some_and(|e| e.eq_ignore_ascii_case("txt")),
-            ),
-            _ => (output == input, false),
+        let input = if input == Path::new("-") {
+            Path::new("/dev/stdin")
+        } else {
+            input
         };
+        let input_path = artclass::persist::output_target(input)
+            .ok()
+            .and_then(|input| canonical_target(&input));
+        let same = (written_id.is_some() && file_id(input) == written_id)
+            || (written_path.is_some() && input_path == written_path);
         if same {
             return Err(Error::Params(format!(
                 "{flag} {}: that is the {what}; refusing to overwrite the {what}",
                 output.display()
             )));
         }
+        let inside = match (&written_path, &input_path) {
+            (Some(written), Some(input)) => {
+                input.is_dir() && written.starts_with(input) && artclass::input::is_article(written)
+            }
+            _ => false,
+        };
         if inside {
             return Err(Error::Params(format!(
                 "{flag} {}: that is inside the {what} {}; write it elsewhere",
@@ -259,6 +263,27 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
         }
     }
     Ok(())
+}
+
+/// The device and inode of the file at `path` (links followed), where there is one.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Whether `path` is where this process's standard output goes (`/dev/stdout`, or the file
+/// it is redirected to): a model written there would be mixed with the report.
+fn is_stdout(path: &Path) -> bool {
+    let id = file_id(path);
+    id.is_some() && id == file_id(Path::new("/dev/stdout"))
 }
 
 /// The canonical path `path` would have, whether or not it exists yet.

@@ -70,7 +70,10 @@ pub fn run(args: Args) -> Result<()> {
     refuse_overwriting("--output", Path::new(&args.output), &reads)?;
     if let Some(rejects) = &args.rejects {
         refuse_stdout("--rejects", rejects, "bad rows go to a file of their own")?;
-        reads.push(("output file", Path::new(&args.output)));
+        reads.push(match args.output.as_str() {
+            "-" => ("standard output", Path::new("/dev/stdout")),
+            output => ("output file", Path::new(output)),
+        });
         refuse_overwriting("--rejects", rejects, &reads)?;
     }
     // The model loads while the input's header and first chunks are read; its errors come

@@ -1,7 +1,8 @@
 //! `artclass train`: fit a model and write it atomically.
 
 use super::{
-    TrainingArgs, parse_delimiter, print, refuse_overwriting, refuse_stdout, stdout, stdout_error,
+    TrainingArgs, is_stdout, parse_delimiter, print, refuse_overwriting, refuse_stdout, stdout,
+    stdout_error,
 };
 use artclass::{Result, input, persist};
 use std::io::Write;
@@ -34,18 +35,31 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let params = args.training.params()?;
     refuse_stdout("--output", &args.output, "a model is a binary file")?;
-    refuse_overwriting(
-        "--output",
-        &args.output,
-        &[(
-            if std::path::Path::new(&args.input).is_dir() {
-                "input directory"
-            } else {
-                "input file"
-            },
-            std::path::Path::new(&args.input),
-        )],
-    )?;
+    // What training reads: the CSV, or the directory, its label directories and articles
+    // (any of which may be a link to elsewhere).
+    let input = std::path::Path::new(&args.input);
+    let listed = if input.is_dir() {
+        input::label_directories(input)?
+    } else {
+        Vec::new()
+    };
+    let mut reads = vec![(
+        if input.is_dir() {
+            "input directory"
+        } else {
+            "input file"
+        },
+        input,
+    )];
+    for (_, directory, articles) in &listed {
+        reads.push(("label directory", directory));
+        reads.extend(
+            articles
+                .iter()
+                .map(|article| ("article", article.as_path())),
+        );
+    }
+    refuse_overwriting("--output", &args.output, &reads)?;
     persist::check_output_path(&args.output)?;
     let (mut bytes, mut documents) = (0usize, 0usize);
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
@@ -63,6 +77,9 @@ pub fn run(args: Args) -> Result<()> {
         })
     });
     let model = params.fit_chunks(chunks)?;
+    // A model sent to standard output (`--output /dev/stdout`): the report goes to stderr,
+    // or it would be mixed into the model.
+    let report_to_stderr = is_stdout(&args.output);
     persist::save(&model, &args.output)?;
     let elapsed = started.elapsed().as_secs_f64();
 
@@ -109,8 +126,12 @@ pub fn run(args: Args) -> Result<()> {
         short_number(model.alpha()),
         args.output.display()
     ));
-    print(&mut out, &summary)?;
-    out.flush().map_err(stdout_error)?;
+    if report_to_stderr {
+        eprint!("{summary}");
+    } else {
+        print(&mut out, &summary)?;
+        out.flush().map_err(stdout_error)?;
+    }
     for group in labels_differing_in_case(model.labels()) {
         let names: Vec<String> = group.iter().map(|label| format!("'{label}'")).collect();
         eprintln!(
