@@ -607,13 +607,8 @@ fn empty_files_and_empty_articles_are_refused() {
         &["bom_only.txt", "empty article"],
     );
     // UTF-16 without a byte-order mark, all ASCII: valid UTF-8, but for its zero bytes.
-    let utf16: Vec<u8> = ARTICLE_COWORKING
-        .chars()
-        .filter(char::is_ascii)
-        .collect::<String>()
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
+    let ascii: String = ARTICLE_COWORKING.chars().filter(char::is_ascii).collect();
+    let utf16 = utf16le(&ascii);
     write(dir.path(), "utf16.txt", utf16);
     fails_with(
         &["classify", "utf16.txt"],
@@ -730,10 +725,7 @@ fn csv_without_the_named_column_lists_the_columns() {
         &["(columns: 'id', ' Text'): did you mean ' Text'?"],
     );
     // UTF-16 without a byte-order mark: zero bytes between the letters.
-    let utf16: Vec<u8> = "text,label\nbureaux,coworking\n"
-        .encode_utf16()
-        .flat_map(u16::to_le_bytes)
-        .collect();
+    let utf16 = utf16le("text,label\nbureaux,coworking\n");
     write(dir.path(), "utf16.csv", utf16);
     fails_with(
         &["score", "--input", "utf16.csv", "--output", "o.csv"],
@@ -843,11 +835,7 @@ fn invalid_utf8_is_named() {
     );
     // Excel's "Unicode text": UTF-16 with its byte-order mark.
     let mut utf16 = vec![0xff, 0xfe];
-    utf16.extend(
-        "text,label\nbureaux,coworking\n"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes),
-    );
+    utf16.extend(utf16le("text,label\nbureaux,coworking\n"));
     write(dir.path(), "utf16.csv", utf16);
     fails_with(
         &["score", "--input", "utf16.csv", "--output", "o.csv"],
