@@ -67,25 +67,20 @@ impl CsvRecords {
         let end = self.reader.position().byte();
         let read = match read {
             Ok(read) => read,
-            // A misquoted row is often ragged too (strict readers refuse that): the quoting
-            // is the cause to name.
-            Err(e) if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) => {
-                let line = e
-                    .position()
-                    .map(|p| self.reader.get_mut().line_at(p.byte()));
-                return Err(match self.reader.get_mut().problem_up_to(end) {
-                    Some(problem) => Error::input(
-                        format!("{}:{}", self.name, line.unwrap_or(0)),
-                        misquoted(problem, record, line.unwrap_or(1)),
-                    ),
-                    None => csv_error(&self.name, e, line),
-                });
-            }
             Err(e) => {
                 let line = e
                     .position()
                     .map(|p| self.reader.get_mut().line_at(p.byte()));
-                return Err(csv_error(&self.name, e, line));
+                // A misquoted row is often ragged too (strict readers refuse that): the
+                // quoting is the cause to name.
+                let ragged = matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. });
+                return Err(match self.reader.get_mut().problem_up_to(end) {
+                    Some(problem) if ragged => Error::input(
+                        format!("{}:{}", self.name, line.unwrap_or(0)),
+                        misquoted(problem, record, line.unwrap_or(1)),
+                    ),
+                    _ => csv_error(&self.name, e, line),
+                });
             }
         };
         if !read {
@@ -212,8 +207,7 @@ impl CsvInput {
         if headers.as_slice().contains(&0) {
             return Err(Error::input(
                 format!("{name}:1"),
-                "the header holds zero bytes: the file looks like UTF-16 (or is not text); \
-                 save it as UTF-8",
+                format!("the header {ZERO_BYTES}"),
             ));
         }
         Ok(CsvInput {
@@ -386,6 +380,11 @@ pub fn encoding_hint(bytes: &[u8]) -> &'static str {
         ": Windows-1252 or Latin-1? Convert the file with `iconv -f WINDOWS-1252 -t UTF-8`"
     }
 }
+
+/// Why text that is valid UTF-8 but for its zero bytes is refused: UTF-16 without a
+/// byte-order mark is just that when its characters are ASCII.
+const ZERO_BYTES: &str =
+    "holds zero bytes: the file looks like UTF-16 (or is not text); save it as UTF-8";
 
 /// 1-based line where a record starts.
 pub fn line_of(record: &csv::ByteRecord) -> u64 {
@@ -708,10 +707,7 @@ pub fn read_article(path: &Path) -> Result<String> {
     // UTF-8 text holds no zero byte; UTF-16 without a byte-order mark is valid UTF-8 when
     // all its characters are ASCII, with a zero byte in each.
     if text.contains('\0') {
-        return Err(Error::input(
-            name,
-            "holds zero bytes: the file looks like UTF-16 (or is not text); save it as UTF-8",
-        ));
+        return Err(Error::input(name, ZERO_BYTES));
     }
     Ok(text)
 }
