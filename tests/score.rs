@@ -230,7 +230,7 @@ fn big_input(dir: &std::path::Path) -> std::path::PathBuf {
 fn an_interrupted_run_leaves_no_output_that_looks_finished() {
     let dir = tempfile::tempdir().unwrap();
     let input = big_input(dir.path());
-    for signal in ["INT", "TERM"] {
+    for (signal, number) in [("INT", 2), ("TERM", 15)] {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("artclass"))
             .current_dir(dir.path())
             .args(["--threads", "1", "score", "--quiet", "--input"])
@@ -258,6 +258,13 @@ fn an_interrupted_run_leaves_no_output_that_looks_finished() {
             !exit.success(),
             "SIG{signal}: the run should not report success"
         );
+        // It dies of the signal, after removing its temporary file, as if it had not caught
+        // it: a shell sees 128 + the signal's number, and a script's loop stops.
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(exit.signal(), Some(number), "SIG{signal}: {exit:?}");
+        }
         assert_eq!(
             names_in(dir.path()),
             ["big.csv"],
