@@ -42,13 +42,8 @@ fn benches(c: &mut Criterion) {
         eprintln!("stages: skipped, no {}", data.display());
         return;
     };
-    let train = read_labeled(
-        &data.join("train.csv").to_string_lossy(),
-        "text",
-        "label",
-        b',',
-    )
-    .expect("20newsgroups' train split");
+    let train = read_labeled(&data.join("train.csv"), "text", "label", b',')
+        .expect("20newsgroups' train split");
     let model = ClassifierParams::new(Language::English)
         .check()
         .expect("default params")

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or stream could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", printable(path))]
     Io {
         path: PathBuf,
         #[source]
@@ -60,4 +60,20 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// `path` for a message: its control characters escaped (a tab or a line break in a name
+/// would break the message's line), the bytes of a name that is not UTF-8 shown as
+/// replacement characters.
+pub fn printable(path: &Path) -> String {
+    let name = path.display().to_string();
+    if !name.contains(char::is_control) {
+        return name;
+    }
+    name.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_debug().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }

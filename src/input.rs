@@ -17,13 +17,20 @@ pub struct LabeledTexts {
     pub labels: Vec<String>,
 }
 
-/// `-` means standard input; anything else is a path.
-pub fn display_name(path: &str) -> String {
-    if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
+/// How messages name an input: `<stdin>` for `-`, otherwise the path, with its control
+/// characters escaped (a tab or a line break in a name would break the message's line) and
+/// the bytes of a name that is not UTF-8 shown as replacement characters (the file itself is
+/// opened by its own bytes).
+pub fn display_name(path: &Path) -> String {
+    if is_stdin(path) {
+        return "<stdin>".to_string();
     }
+    crate::error::printable(path)
+}
+
+/// `-`, standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
 }
 
 /// A CSV reader over a file or stdin that knows its name and header.
@@ -39,6 +46,16 @@ pub struct CsvRecords {
     /// The input file again, to read a misquoted row's bytes back from (positioned reads,
     /// which leave the reader's offset alone).
     file: Option<File>,
+}
+
+/// UTF-8's byte-order mark, U+FEFF.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn strip_boms(mut field: &[u8]) -> &[u8] {
+    while let Some(rest) = field.strip_prefix(BOM) {
+        field = rest;
+    }
+    field
 }
 
 /// The longest misquoted row read back from the file: a quote never closed makes the rest
@@ -139,15 +156,15 @@ pub struct Columns {
 
 impl CsvInput {
     /// Opens a CSV file (`-` for stdin) whose rows must all have the header's field count.
-    pub fn open(path: &str, delimiter: u8) -> Result<Self> {
+    pub fn open(path: &Path, delimiter: u8) -> Result<Self> {
         Self::open_with(path, delimiter, false)
     }
 
     /// Opens a CSV file; with `flexible`, rows of another length are returned, not refused,
     /// for the caller to check.
-    pub fn open_with(path: &str, delimiter: u8, flexible: bool) -> Result<Self> {
+    pub fn open_with(path: &Path, delimiter: u8, flexible: bool) -> Result<Self> {
         let name = display_name(path);
-        if path == "-" {
+        if is_stdin(path) {
             return Self::from_reader(Box::new(io::stdin()), name, delimiter, flexible, 1 << 20);
         }
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -178,10 +195,22 @@ impl CsvInput {
             .has_headers(true)
             .flexible(flexible)
             .from_reader(QuoteCheck::new(source, delimiter));
-        let headers = reader
+        let mut headers = reader
             .byte_headers()
             .map_err(|e| csv_error(&name, e, Some(1)))?
             .clone();
+        // The csv crate drops one byte-order mark; a file that went through two tools that
+        // each added one has another, which would hide the first column's name.
+        if headers.get(0).is_some_and(|first| first.starts_with(BOM)) {
+            headers = headers
+                .iter()
+                .enumerate()
+                .map(|(i, field)| match i {
+                    0 => strip_boms(field),
+                    _ => field,
+                })
+                .collect();
+        }
         let header_end = reader.position().byte();
         if let Some(problem) = reader.get_mut().problem_up_to(header_end) {
             return Err(Error::input(
@@ -450,7 +479,7 @@ fn csv_error(name: &str, error: csv::Error, line: Option<u64>) -> Error {
 /// Reads labelled texts from a CSV file (`text_column`, `label_column`) or from a directory
 /// with one sub-directory per label holding `.txt` files. Empty texts and labels are errors.
 pub fn read_labeled(
-    path: &str,
+    path: &Path,
     text_column: &str,
     label_column: &str,
     delimiter: u8,
@@ -469,13 +498,13 @@ pub fn read_labeled(
 /// file (or stdin) is read as the chunks are taken; a directory is read whole first. The
 /// same checks, the same errors; an input without a document is an error.
 pub fn labeled_chunks(
-    path: &str,
+    path: &Path,
     text_column: &str,
     label_column: &str,
     delimiter: u8,
 ) -> Result<LabeledChunks> {
-    let source = if path != "-" && Path::new(path).is_dir() {
-        let all = read_label_directories(Path::new(path))?;
+    let source = if !is_stdin(path) && path.is_dir() {
+        let all = read_label_directories(path)?;
         ChunkSource::Read {
             texts: all.texts.into_iter(),
             labels: all.labels.into_iter(),
@@ -616,13 +645,13 @@ pub fn label_directories(root: &Path) -> Result<Vec<(String, PathBuf, Vec<PathBu
             .and_then(|n| n.to_str())
             .ok_or_else(|| {
                 Error::input(
-                    label_dir.display().to_string(),
+                    display_name(&label_dir),
                     "directory name is not valid UTF-8",
                 )
             })?
             .trim()
             .to_string();
-        let origin = || label_dir.display().to_string();
+        let origin = || display_name(&label_dir);
         if label.is_empty() {
             return Err(Error::input(origin(), "a label directory's name is blank"));
         }
@@ -652,7 +681,7 @@ fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
     }
     if out.texts.is_empty() {
         return Err(Error::input(
-            root.display().to_string(),
+            display_name(root),
             "no .txt files in label sub-directories (expected DIR/<label>/<article>.txt)",
         ));
     }
@@ -676,7 +705,7 @@ fn check_label(label: &str, origin: impl FnOnce() -> String) -> Result<()> {
 
 /// Reads one article from a file, or from stdin for `-`; it must be UTF-8 and not blank.
 pub fn read_article(path: &Path) -> Result<String> {
-    let bytes = if path == Path::new("-") {
+    let bytes = if is_stdin(path) {
         let mut bytes = Vec::new();
         io::stdin()
             .read_to_end(&mut bytes)
@@ -685,7 +714,7 @@ pub fn read_article(path: &Path) -> Result<String> {
     } else {
         std::fs::read(path).map_err(|e| Error::io(path, e))?
     };
-    let name = display_name(&path.to_string_lossy());
+    let name = display_name(path);
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::input(
             name.clone(),
@@ -696,9 +725,10 @@ pub fn read_article(path: &Path) -> Result<String> {
             ),
         )
     })?;
-    // Notepad's UTF-8 starts with a byte-order mark: not part of the article.
+    // Notepad's UTF-8 starts with a byte-order mark (two, after two such tools): not part
+    // of the article.
     let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
+        Some(rest) => rest.trim_start_matches('\u{feff}').to_string(),
         None => text,
     };
     if text.trim().is_empty() {
@@ -807,7 +837,7 @@ mod tests {
     }
 
     fn chunks_of(path: &Path) -> Vec<Result<LabeledTexts>> {
-        labeled_chunks(&path.display().to_string(), "text", "label", b',')
+        labeled_chunks(path, "text", "label", b',')
             .unwrap()
             .collect()
     }

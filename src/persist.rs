@@ -396,7 +396,7 @@ pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> 
 /// Reads a model file. It is mapped in memory where the system allows it, so that scoring
 /// reads its weights in place ([`F32Table`]); otherwise it is read whole.
 pub fn load(path: &Path, load: Load) -> Result<Classifier> {
-    let origin = path.display().to_string();
+    let origin = crate::error::printable(path);
     let mut file = std::fs::File::open(path).map_err(|e| {
         Error::model(
             &origin,
@@ -938,7 +938,7 @@ fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<
 pub fn check_output_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(Error::input(
-            path.display().to_string(),
+            crate::error::printable(path),
             "is a directory: give the path of a file to write",
         ));
     }

@@ -305,6 +305,131 @@ fn train_from_label_directories_with_custom_columns() {
 }
 
 #[test]
+fn csv_flags_given_for_a_directory_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    for (label, text) in [("alpha", ARTICLE_COWORKING), ("beta", ARTICLE_CUSTOMER)] {
+        std::fs::create_dir_all(dir.path().join("articles").join(label)).unwrap();
+        write(&dir.path().join("articles").join(label), "one.txt", text);
+        write(&dir.path().join("articles").join(label), "two.txt", text);
+    }
+    fails_with(
+        &[
+            "train",
+            "--input",
+            "articles",
+            "--output",
+            "m",
+            "--delimiter",
+            ";",
+        ],
+        dir.path(),
+        &[
+            "--delimiter applies to CSV input",
+            "articles is a directory",
+        ],
+    );
+    fails_with(
+        &[
+            "eval",
+            "--input",
+            "articles",
+            "--text-column",
+            "body",
+            "--label-column",
+            "theme",
+        ],
+        dir.path(),
+        &[
+            "--text-column, --label-column apply to CSV input",
+            "drop them",
+        ],
+    );
+    assert!(!dir.path().join("m").exists());
+    // Their default values, given or not, are no request.
+    succeeds(
+        artclass()
+            .current_dir(dir.path())
+            .args(["eval", "--input", "articles", "--cv", "2", "--min-df", "1"]),
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_are_read_and_written() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    // Latin-1 names, as an old archive or a Windows share mounted without iocharset gives.
+    let train = dir.path().join(OsStr::from_bytes(b"entra\xeenement.csv"));
+    std::fs::write(&train, TRAIN_CSV).unwrap();
+    let model = dir.path().join(OsStr::from_bytes(b"mod\xe8le"));
+    succeeds(
+        artclass()
+            .args(["train", "--min-df", "1", "--input"])
+            .arg(&train)
+            .arg("--output")
+            .arg(&model),
+    );
+    let scored = dir.path().join(OsStr::from_bytes(b"r\xe9sultat.csv"));
+    succeeds(
+        artclass()
+            .args(["score", "--quiet", "--model"])
+            .arg(&model)
+            .arg("--input")
+            .arg(&train)
+            .arg("--output")
+            .arg(&scored),
+    );
+    let out = std::fs::read_to_string(&scored).unwrap();
+    assert_eq!(out.lines().count(), TRAIN_CSV.lines().count(), "{out}");
+    succeeds(
+        artclass()
+            .args(["eval", "--model"])
+            .arg(&model)
+            .arg("--input")
+            .arg(&train),
+    );
+    // In messages, the bytes that are not UTF-8 show as replacement characters.
+    let missing = dir.path().join(OsStr::from_bytes(b"absent\xff.csv"));
+    let output = artclass()
+        .args(["score", "--input"])
+        .arg(&missing)
+        .args(["--output", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("absent\u{fffd}.csv: "), "{stderr}");
+}
+
+#[test]
+fn a_header_after_two_byte_order_marks_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two tools in a row each added a byte-order mark.
+    let bom = "\u{feff}";
+    write(dir.path(), "twice.csv", format!("{bom}{bom}{TRAIN_CSV}"));
+    succeeds(artclass().current_dir(dir.path()).args([
+        "train",
+        "--min-df",
+        "1",
+        "--input",
+        "twice.csv",
+        "--output",
+        "m",
+    ]));
+    let output = succeeds(artclass().current_dir(dir.path()).args([
+        "score",
+        "--quiet",
+        "--input",
+        "twice.csv",
+        "--output",
+        "-",
+    ]));
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(out.starts_with("id,text,label,predicted,"), "{out}");
+}
+
+#[test]
 fn training_gives_the_same_model_with_one_or_two_threads() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = root().join("data/corpus");
@@ -904,6 +1029,15 @@ fn labels_are_one_line_words_from_a_csv_or_a_directory() {
     );
     let summary = String::from_utf8(output.stdout).unwrap();
     assert!(summary.contains("\ncoworking  "), "{summary}");
+    // A tab in a directory's name is shown escaped, in the path as in the label.
+    let tabbed = dir.path().join("tabbed").join("a\tb");
+    std::fs::create_dir_all(&tabbed).unwrap();
+    write(&tabbed, "1.txt", ARTICLE_COWORKING);
+    fails_with(
+        &["train", "--input", "tabbed", "--output", "m"],
+        dir.path(),
+        &["tabbed/a\\tb: label 'a\\tb'"],
+    );
     assert!(summary.contains("trained on 2 documents"), "{summary}");
     artclass()
         .args([
@@ -1007,6 +1141,22 @@ fn bad_settings_are_refused_before_any_work() {
         .assert()
         .failure()
         .code(2);
+    // An empty path is no path, for every flag that takes one.
+    for args in [
+        &["score", "--input", "train.csv", "--output", ""][..],
+        &["score", "--input", "", "--output", "out.csv"],
+        &["train", "--input", "", "--output", "m"],
+        &["eval", "--input", ""],
+    ] {
+        let output = artclass()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("a value is required"), "{args:?}: {stderr}");
+    }
     // Training settings and the seed shape `eval --cv` only: elsewhere they would be ignored.
     for args in [
         &["eval", "--input", "train.csv", "--ngrams", "1"][..],

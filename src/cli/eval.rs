@@ -2,7 +2,7 @@
 //! test set, or of training settings by stratified K-fold cross-validation (`--cv K`).
 
 use super::{
-    ModelArg, TrainingArgs, parse_delimiter, print, refuse_overwriting, refuse_stdout, stdout,
+    LabeledCsvArgs, ModelArg, TrainingArgs, print, refuse_overwriting, refuse_stdout, stdout,
     stdout_error,
 };
 use artclass::crossval::{CrossValidation, cross_validate};
@@ -10,7 +10,7 @@ use artclass::metrics::Evaluation;
 use artclass::{Classifier, Error, Result, input};
 use rayon::prelude::*;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -19,16 +19,9 @@ pub struct Args {
     /// Labelled articles: CSV file with a header (`-` for stdin), or a directory with one
     /// sub-directory of `.txt` articles per label
     #[arg(long, value_name = "TEST.csv")]
-    input: String,
-    /// CSV column holding the article text
-    #[arg(long, value_name = "NAME", default_value = "text")]
-    text_column: String,
-    /// CSV column holding the true label
-    #[arg(long, value_name = "NAME", default_value = "label")]
-    label_column: String,
-    /// CSV field delimiter (one character, or `tab`)
-    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
-    delimiter: u8,
+    input: PathBuf,
+    #[command(flatten)]
+    pub(super) csv: LabeledCsvArgs,
     /// Print one JSON object: accuracy, macro_f1, per_label, labels, confusion
     #[arg(long)]
     json: bool,
@@ -62,19 +55,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(plot) = &args.plot {
         refuse_stdout("--plot", plot, "the picture is an SVG file")?;
-        let mut reads = vec![("input file", std::path::Path::new(&args.input))];
+        let mut reads = vec![("input file", args.input.as_path())];
         reads.extend(args.model.path().map(|model| ("model file", model)));
         refuse_overwriting("--plot", plot, &reads)?;
         artclass::persist::check_output_path(plot)?;
     }
-    let read = || {
-        input::read_labeled(
-            &args.input,
-            &args.text_column,
-            &args.label_column,
-            args.delimiter,
-        )
-    };
+    let read = || args.csv.read(&args.input);
     let text = match args.cv {
         Some(k) => {
             let params = args.training.params()?;
@@ -86,7 +72,10 @@ pub fn run(args: Args) -> Result<()> {
             write_plot(
                 &args,
                 &cv.pooled,
-                &format!("{k}-fold cross-validation of {}", args.input),
+                &format!(
+                    "{k}-fold cross-validation of {}",
+                    input::display_name(&args.input)
+                ),
             )?;
             if args.json {
                 cv_json(&cv, k, args.seed)
@@ -103,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
             write_plot(
                 &args,
                 &evaluation,
-                &format!("artclass eval on {}", args.input),
+                &format!("artclass eval on {}", input::display_name(&args.input)),
             )?;
             if args.json {
                 render_json(&evaluation)
@@ -156,7 +145,7 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
 /// Says which true labels the model cannot predict (the evaluation lists them after the
 /// model's own): a test set labelled `Sport` for a model trained on `sport` would otherwise
 /// only show as a low score.
-fn warn_unknown_labels(model: &Classifier, evaluation: &Evaluation, input: &str) {
+fn warn_unknown_labels(model: &Classifier, evaluation: &Evaluation, input: &Path) {
     let listed: Vec<String> = evaluation
         .labels
         .iter()

@@ -51,7 +51,15 @@ pub fn run() -> Result<()> {
         eval.mut_group("TrainingArgs", |group| group.requires("cv"))
             .mut_arg("model", |model| model.conflicts_with("TrainingArgs"))
     });
-    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
+    let matches = command.get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some((_, sub)) = matches.subcommand() {
+        match &mut cli.command {
+            Command::Train(args) => args.csv.note_given(sub),
+            Command::Eval(args) => args.csv.note_given(sub),
+            Command::Classify(_) | Command::Score(_) => {}
+        }
+    }
     if let Some(threads) = cli.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -85,6 +93,77 @@ impl ModelArg {
             Some(path) => artclass::persist::load(path, artclass::persist::Load::Scoring),
             None => artclass::default_model(),
         }
+    }
+}
+
+/// How to read labelled CSV input, shared by `train` and `eval`.
+#[derive(clap::Args)]
+struct LabeledCsvArgs {
+    /// CSV column holding the article text
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    text_column: String,
+    /// CSV column holding each article's label
+    #[arg(long, value_name = "NAME", default_value = "label")]
+    label_column: String,
+    /// CSV field delimiter (one character, or `tab`)
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    delimiter: u8,
+    /// Which of the flags above the command line gave (filled in by [`run`]): a directory
+    /// input has no columns, and a flag given for nothing is refused, not ignored.
+    #[arg(skip)]
+    given: Vec<&'static str>,
+}
+
+impl LabeledCsvArgs {
+    /// The flags' ids and names, as clap knows them and as the user typed them.
+    const FLAGS: [(&'static str, &'static str); 3] = [
+        ("text_column", "--text-column"),
+        ("label_column", "--label-column"),
+        ("delimiter", "--delimiter"),
+    ];
+
+    /// Notes which CSV flags `matches` (a subcommand's) got from the command line.
+    fn note_given(&mut self, matches: &clap::ArgMatches) {
+        self.given = Self::FLAGS
+            .iter()
+            .filter(|(id, _)| {
+                matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|&(_, flag)| flag)
+            .collect();
+    }
+
+    /// Reads `input` in chunks (see [`artclass::input::labeled_chunks`]).
+    fn chunks(&self, input: &Path) -> Result<artclass::input::LabeledChunks> {
+        self.refuse_for_directory(input)?;
+        artclass::input::labeled_chunks(
+            input,
+            &self.text_column,
+            &self.label_column,
+            self.delimiter,
+        )
+    }
+
+    /// Reads all of `input` (see [`artclass::input::read_labeled`]).
+    fn read(&self, input: &Path) -> Result<artclass::input::LabeledTexts> {
+        self.refuse_for_directory(input)?;
+        artclass::input::read_labeled(input, &self.text_column, &self.label_column, self.delimiter)
+    }
+
+    fn refuse_for_directory(&self, input: &Path) -> Result<()> {
+        if self.given.is_empty() || artclass::input::is_stdin(input) || !input.is_dir() {
+            return Ok(());
+        }
+        let (apply, them) = match self.given.len() {
+            1 => ("applies", "it"),
+            _ => ("apply", "them"),
+        };
+        Err(Error::Params(format!(
+            "{} {apply} to CSV input, but --input {} is a directory of articles \
+             (DIR/<label>/*.txt), which has no columns: drop {them}",
+            self.given.join(", "),
+            artclass::error::printable(input),
+        )))
     }
 }
 

@@ -9,7 +9,7 @@
 //! into place only when the run is complete.
 
 use super::{ModelArg, parse_delimiter, refuse_overwriting, refuse_stdout, stdout_error};
-use artclass::input::{Columns, CsvInput, CsvRecords, Row};
+use artclass::input::{self, Columns, CsvInput, CsvRecords, Row};
 use artclass::persist::{self, AtomicFile};
 use artclass::{Classifier, Error, Result, Scorer};
 use std::io::{self, IsTerminal, Write};
@@ -24,10 +24,10 @@ pub struct Args {
     model: ModelArg,
     /// CSV file with a header line; `-` reads stdin
     #[arg(long, value_name = "IN.csv")]
-    input: String,
+    input: PathBuf,
     /// Where to write the scored CSV; `-` writes stdout. Never the input file
     #[arg(long, value_name = "OUT.csv")]
-    output: String,
+    output: PathBuf,
     /// CSV column holding the article text
     #[arg(long, value_name = "NAME", default_value = "text")]
     text_column: String,
@@ -64,15 +64,15 @@ struct Stats {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let input = Path::new(&args.input);
-    let mut reads = vec![("input file", input)];
+    let output_is_stdout = input::is_stdin(&args.output);
+    let mut reads = vec![("input file", args.input.as_path())];
     reads.extend(args.model.path().map(|model| ("model file", model)));
-    refuse_overwriting("--output", Path::new(&args.output), &reads)?;
+    refuse_overwriting("--output", &args.output, &reads)?;
     if let Some(rejects) = &args.rejects {
         refuse_stdout("--rejects", rejects, "bad rows go to a file of their own")?;
-        reads.push(match args.output.as_str() {
-            "-" => ("standard output", Path::new("/dev/stdout")),
-            output => ("output file", Path::new(output)),
+        reads.push(match output_is_stdout {
+            true => ("standard output", Path::new("/dev/stdout")),
+            false => ("output file", args.output.as_path()),
         });
         refuse_overwriting("--rejects", rejects, &reads)?;
     }
@@ -93,7 +93,7 @@ pub fn run(args: Args) -> Result<()> {
     let (chunks, columns, text_index) = input?;
     let added = added_columns(&model);
     refuse_clashing_columns(&columns, &added)?;
-    let total_bytes = (args.input != "-")
+    let total_bytes = (!input::is_stdin(&args.input))
         .then(|| std::fs::metadata(&args.input).ok().map(|m| m.len()))
         .flatten();
     let progress = progress_bar(total_bytes, args.quiet);
@@ -111,17 +111,19 @@ pub fn run(args: Args) -> Result<()> {
         delimiter: args.delimiter,
         progress: &progress,
     };
-    let stats = match args.output.as_str() {
-        "-" => {
+    let stats = match output_is_stdout {
+        true => {
             let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
             let stats = job.run(chunks, &mut out, rejects.as_mut(), "<stdout>")?;
             out.flush().map_err(stdout_error)?;
             stats
         }
-        path => {
-            let file = AtomicFile::create(Path::new(path))?;
-            let mut out = SyncingWriter::new(&file, path, threaded)?;
-            let stats = job.run(chunks, &mut out, rejects.as_mut(), path)?;
+        false => {
+            let path = &args.output;
+            let name = path.display().to_string();
+            let file = AtomicFile::create(path)?;
+            let mut out = SyncingWriter::new(&file, &name, threaded)?;
+            let stats = job.run(chunks, &mut out, rejects.as_mut(), &name)?;
             out.finish()?;
             file.commit()?;
             stats

@@ -1,7 +1,7 @@
 //! `artclass train`: fit a model and write it atomically.
 
 use super::{
-    TrainingArgs, is_stdout, parse_delimiter, print, refuse_overwriting, refuse_stdout, stdout,
+    LabeledCsvArgs, TrainingArgs, is_stdout, print, refuse_overwriting, refuse_stdout, stdout,
     stdout_error,
 };
 use artclass::{Result, input, persist};
@@ -14,19 +14,12 @@ pub struct Args {
     /// CSV file with a header line (`-` for stdin), or a directory holding one sub-directory
     /// per label with one `.txt` article per file
     #[arg(long, value_name = "PATH")]
-    input: String,
+    input: PathBuf,
     /// Where to write the model (replaced only once complete)
     #[arg(long, value_name = "MODEL")]
     output: PathBuf,
-    /// CSV column holding the article text
-    #[arg(long, value_name = "NAME", default_value = "text")]
-    text_column: String,
-    /// CSV column holding the label
-    #[arg(long, value_name = "NAME", default_value = "label")]
-    label_column: String,
-    /// CSV field delimiter (one character, or `tab`)
-    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
-    delimiter: u8,
+    #[command(flatten)]
+    pub(super) csv: LabeledCsvArgs,
     #[command(flatten)]
     training: TrainingArgs,
 }
@@ -37,7 +30,7 @@ pub fn run(args: Args) -> Result<()> {
     refuse_stdout("--output", &args.output, "a model is a binary file")?;
     // What training reads: the CSV, or the directory, its label directories and articles
     // (any of which may be a link to elsewhere).
-    let input = std::path::Path::new(&args.input);
+    let input = args.input.as_path();
     let listed = if input.is_dir() {
         input::label_directories(input)?
     } else {
@@ -63,13 +56,7 @@ pub fn run(args: Args) -> Result<()> {
     persist::check_output_path(&args.output)?;
     let (mut bytes, mut documents) = (0usize, 0usize);
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
-    let chunks = input::labeled_chunks(
-        &args.input,
-        &args.text_column,
-        &args.label_column,
-        args.delimiter,
-    )?
-    .map(|chunk| {
+    let chunks = args.csv.chunks(&args.input)?.map(|chunk| {
         chunk.map(|chunk| {
             bytes += chunk.texts.iter().map(String::len).sum::<usize>();
             documents += chunk.texts.len();
