@@ -504,11 +504,7 @@ pub fn labeled_chunks(
     delimiter: u8,
 ) -> Result<LabeledChunks> {
     let source = if !is_stdin(path) && path.is_dir() {
-        let all = read_label_directories(path)?;
-        ChunkSource::Read {
-            texts: all.texts.into_iter(),
-            labels: all.labels.into_iter(),
-        }
+        return listed_chunks(path, label_directories(path)?);
     } else {
         if text_column == label_column {
             return Err(Error::Params(format!(
@@ -528,6 +524,21 @@ pub fn labeled_chunks(
     Ok(LabeledChunks {
         source,
         name: display_name(path),
+        any: false,
+        finished: false,
+    })
+}
+
+/// [`labeled_chunks`] of the training directory `root` as [`label_directories`] listed it:
+/// for a caller that has listed it already, to read exactly the files it checked.
+pub fn listed_chunks(root: &Path, listing: Vec<LabelDirectory>) -> Result<LabeledChunks> {
+    let all = read_listing(root, listing)?;
+    Ok(LabeledChunks {
+        source: ChunkSource::Read {
+            texts: all.texts.into_iter(),
+            labels: all.labels.into_iter(),
+        },
+        name: display_name(root),
         any: false,
         finished: false,
     })
@@ -634,10 +645,13 @@ fn sorted_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     Ok(entries)
 }
 
+/// A label, its directory and its articles.
+pub type LabelDirectory = (String, PathBuf, Vec<PathBuf>);
+
 /// A training directory's label directories (label, path) and the article files of each,
-/// in the order they are read: what [`read_label_directories`] reads, and what `train`
+/// in the order they are read: what [`listed_chunks`] reads, and what `train`
 /// must not write over.
-pub fn label_directories(root: &Path) -> Result<Vec<(String, PathBuf, Vec<PathBuf>)>> {
+pub fn label_directories(root: &Path) -> Result<Vec<LabelDirectory>> {
     let mut out = Vec::new();
     for label_dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir()) {
         let label = label_dir
@@ -671,9 +685,9 @@ pub fn is_article(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
-fn read_label_directories(root: &Path) -> Result<LabeledTexts> {
+fn read_listing(root: &Path, listing: Vec<LabelDirectory>) -> Result<LabeledTexts> {
     let mut out = LabeledTexts::default();
-    for (label, _, articles) in label_directories(root)? {
+    for (label, _, articles) in listing {
         for file in articles {
             out.texts.push(read_article(&file)?);
             out.labels.push(label.clone());

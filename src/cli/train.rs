@@ -31,21 +31,23 @@ pub fn run(args: Args) -> Result<()> {
     // What training reads: the CSV, or the directory, its label directories and articles
     // (any of which may be a link to elsewhere).
     let input = args.input.as_path();
-    let listed = if input.is_dir() {
-        input::label_directories(input)?
-    } else {
-        Vec::new()
+    let directory = !input::is_stdin(input) && input.is_dir();
+    if directory {
+        args.csv.refuse_for_directory(input)?;
+    }
+    let listed = match directory {
+        true => Some(input::label_directories(input)?),
+        false => None,
     };
     let mut reads = vec![(
-        if input.is_dir() {
-            "input directory"
-        } else {
-            "input file"
+        match directory {
+            true => "input directory",
+            false => "input file",
         },
         input,
     )];
-    for (_, directory, articles) in &listed {
-        reads.push(("label directory", directory));
+    for (_, label_directory, articles) in listed.iter().flatten() {
+        reads.push(("label directory", label_directory));
         reads.extend(
             articles
                 .iter()
@@ -56,7 +58,12 @@ pub fn run(args: Args) -> Result<()> {
     persist::check_output_path(&args.output)?;
     let (mut bytes, mut documents) = (0usize, 0usize);
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
-    let chunks = args.csv.chunks(&args.input)?.map(|chunk| {
+    // A directory is read as listed above: exactly the files checked.
+    let chunks = match listed {
+        Some(listing) => input::listed_chunks(input, listing)?,
+        None => args.csv.chunks(input)?,
+    };
+    let chunks = chunks.map(|chunk| {
         chunk.map(|chunk| {
             bytes += chunk.texts.iter().map(String::len).sum::<usize>();
             documents += chunk.texts.len();
