@@ -879,11 +879,11 @@ pub fn save(model: &Classifier, path: &Path) -> Result<()> {
     } else {
         // A device, a pipe, or a descriptor (opened for appending, which puts every
         // positioned write at the end): written in order.
-        write_model(
-            model,
-            &mut std::io::BufWriter::with_capacity(1 << 20, &mut file),
-        )
-        .map_err(in_place)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        write_model(model, &mut out).map_err(in_place)?;
+        // Flushed here, its error seen: dropped, the buffer would write its last megabyte
+        // and ignore a full disk or a closed pipe.
+        out.flush().map_err(|e| Error::io(path, e))?;
     }
     file.commit()
 }
@@ -931,10 +931,11 @@ fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<
     file.write_all(bytes)
 }
 
-/// Refuses an output path that is a directory or whose directory does not exist, and returns
-/// the file to write ([`output_target`]) and its directory. Commands that work long before
-/// they write (`train`, `eval --plot`) call it first, so that a mistyped path fails at once,
-/// not after the work.
+/// Refuses an output path that is a directory, or whose directory does not exist, is not a
+/// directory or does not let this process create files in it, and returns the file to write
+/// ([`output_target`]) and its directory. Commands that work long before they write
+/// (`train`, `eval --plot`) call it first, so that a mistyped path fails at once, not after
+/// the work. A device, a pipe or a descriptor is written in place and needs none of this.
 pub fn check_output_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
     if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
         return Err(Error::input(
@@ -947,9 +948,73 @@ pub fn check_output_path(path: &Path) -> Result<(PathBuf, PathBuf)> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    // Named alone, not with the made-up name of a temporary file that tempfile's error adds.
-    std::fs::metadata(&dir).map_err(|e| Error::io(&dir, e))?;
+    if written_in_place(path) {
+        return Ok((target, dir));
+    }
+    let cannot = |why: String| {
+        Error::input(
+            crate::error::printable(path),
+            format!(
+                "cannot be written: its directory {} {why}",
+                crate::error::printable(&dir)
+            ),
+        )
+    };
+    match std::fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(cannot("is not a directory".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(cannot("does not exist".into()));
+        }
+        Err(e) => return Err(cannot(format!("cannot be reached ({})", os_message(&e)))),
+    }
+    if let Err(e) = may_create_files_in(&dir) {
+        return Err(cannot(format!(
+            "does not take new files ({})",
+            os_message(&e)
+        )));
+    }
     Ok((target, dir))
+}
+
+/// Whether this process may create files in `dir` (write and search permission, a file
+/// system not mounted read-only), as its effective user.
+fn may_create_files_in(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::ffi::CString::new(dir.as_os_str().as_bytes())?;
+        // SAFETY: a valid C string, read by the call only.
+        let status = unsafe {
+            libc::faccessat(
+                libc::AT_FDCWD,
+                dir.as_ptr(),
+                libc::W_OK | libc::X_OK,
+                libc::AT_EACCESS,
+            )
+        };
+        if status != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
+    Ok(())
+}
+
+/// An OS error's own words (`Permission denied (os error 13)`), without what a crate added
+/// to them (tempfile names the temporary file it could not create).
+fn os_message(error: &std::io::Error) -> String {
+    match error.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => error.to_string(),
+    }
+}
+
+/// Whether writing `path` writes into what is there (a device, a pipe, a descriptor) rather
+/// than replacing it (see [`AtomicFile::create`]).
+fn written_in_place(path: &Path) -> bool {
+    names_a_descriptor(path) || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Whether `path` names a descriptor of this process (`/dev/stdout`, `/dev/fd/3`,
@@ -1091,9 +1156,7 @@ impl AtomicFile {
     /// renaming a file over it would replace the device (for root, `/dev/null` itself) with a
     /// regular file, and a device holds no half-written file anyway.
     pub fn create(path: &Path) -> Result<Self> {
-        let special = names_a_descriptor(path)
-            || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        if special {
+        if written_in_place(path) {
             let file = std::fs::OpenOptions::new()
                 .append(true)
                 .open(path)
@@ -1116,7 +1179,12 @@ impl AtomicFile {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let temp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+        let temp = builder.tempfile_in(&dir).map_err(|e| {
+            Error::input(
+                crate::error::printable(&path),
+                format!("cannot be written: {}", os_message(&e)),
+            )
+        })?;
         let temp_path = temp.path().to_path_buf();
         pending().push(temp_path.clone());
         Ok(AtomicFile {

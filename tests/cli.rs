@@ -1198,13 +1198,36 @@ fn output_paths_that_cannot_be_written_fail_before_any_work() {
     fails_with(
         &["train", "--input", "train.csv", "--output", "missing/m"],
         dir.path(),
-        &["missing: No such file"],
+        &["missing/m: cannot be written: its directory missing does not exist"],
     );
     fails_with(
         &["eval", "--input", "train.csv", "--plot", "missing/c.svg"],
         dir.path(),
-        &["missing: No such file"],
+        &["missing/c.svg: cannot be written: its directory missing does not exist"],
     );
+    fails_with(
+        &["train", "--input", "train.csv", "--output", "train.csv/m"],
+        dir.path(),
+        &["train.csv/m: cannot be written: its directory train.csv is not a directory"],
+    );
+    // A directory this user cannot write in (root can: then there is nothing to test).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.path().join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+        if std::fs::write(locked.join("probe"), "").is_err() {
+            fails_with(
+                &["train", "--input", "train.csv", "--output", "locked/m"],
+                dir.path(),
+                &["locked/m: cannot be written: its directory locked does not take new files"],
+            );
+        } else {
+            std::fs::remove_file(locked.join("probe")).unwrap();
+        }
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     write(dir.path(), "feed.csv", "text\nun bureau partagé\n");
     fails_with(
         &["score", "--input", "feed.csv", "--output", "models"],
@@ -1370,6 +1393,20 @@ fn train_never_writes_over_what_it_reads_however_it_is_reached() {
         ],
         root,
         &["--text-column and --label-column both name 'label'"],
+    );
+}
+
+/// A device that refuses the bytes (`/dev/full`: a full disk) fails the run: the model's last
+/// buffered megabyte used to be written as its buffer was dropped, the error unseen.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_model_written_into_a_full_device_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "train.csv", TRAIN_CSV);
+    fails_with(
+        &["train", "--input", "train.csv", "--output", "/dev/full"],
+        dir.path(),
+        &["/dev/full: No space left on device"],
     );
 }
 
@@ -1629,7 +1666,10 @@ fn cross_validation_warns_of_rare_labels_and_names_the_failing_fold() {
     );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("warning: fewer documents than the 2 folds for 'c' (1)"),
+        stderr.contains(
+            "warning: one document for 'c' in 2-fold cross-validation: the fold that holds it \
+             trains without it, and predicts it wrong"
+        ),
         "{stderr}"
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -1657,7 +1697,10 @@ fn cross_validation_warns_of_rare_labels_and_names_the_failing_fold() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     let lines: Vec<&str> = stderr.lines().collect();
-    assert!(lines[0].contains("warning: fewer documents"), "{stderr}");
+    assert!(
+        lines[0].contains("warning: one document each for 'a', 'b'"),
+        "{stderr}"
+    );
     assert!(
         lines[1].contains("--cv 2: training on all but fold 1 of 2")
             && lines[1].contains("at least two labels"),

@@ -61,27 +61,26 @@ pub fn run(args: Args) -> Result<()> {
         artclass::persist::check_output_path(plot)?;
     }
     let read = || args.csv.read(&args.input);
-    let text = match args.cv {
+    let picture = |evaluation: &Evaluation, title: String| {
+        args.plot
+            .as_ref()
+            .map(|_| artclass::plot::confusion_svg(evaluation, &title))
+    };
+    let (text, picture) = match args.cv {
         Some(k) => {
             let params = args.training.params()?;
             let data = read()?;
-            if k <= data.labels.len() {
-                warn_labels_rarer_than_folds(&data.labels, k);
-            }
+            warn_labels_in_one_fold(&data.labels, k);
             let cv = cross_validate(&params, &data.texts, &data.labels, k, args.seed)?;
-            write_plot(
-                &args,
-                &cv.pooled,
-                &format!(
-                    "{k}-fold cross-validation of {}",
-                    input::display_name(&args.input)
-                ),
-            )?;
-            if args.json {
-                cv_json(&cv, k, args.seed)
-            } else {
-                cv_table(&cv, k, args.seed)
-            }
+            let title = format!(
+                "{k}-fold cross-validation of {}",
+                input::display_name(&args.input)
+            );
+            let text = match args.json {
+                true => cv_json(&cv, k, args.seed),
+                false => cv_table(&cv, k, args.seed),
+            };
+            (text, picture(&cv.pooled, title))
         }
         None => {
             // The model first: a bad --model fails before a large input is read.
@@ -89,21 +88,22 @@ pub fn run(args: Args) -> Result<()> {
             let data = read()?;
             let evaluation = evaluate_model(&model, &data)?;
             warn_unknown_labels(&model, &evaluation, &args.input);
-            write_plot(
-                &args,
-                &evaluation,
-                &format!("artclass eval on {}", input::display_name(&args.input)),
-            )?;
-            if args.json {
-                render_json(&evaluation)
-            } else {
-                render_table(&evaluation)
-            }
+            let title = format!("artclass eval on {}", input::display_name(&args.input));
+            let text = match args.json {
+                true => render_json(&evaluation),
+                false => render_table(&evaluation),
+            };
+            (text, picture(&evaluation, title))
         }
     };
+    // The figures first: should the picture fail to be written, they are not lost with it.
     let mut out = stdout();
     print(&mut out, &text)?;
-    out.flush().map_err(stdout_error)
+    out.flush().map_err(stdout_error)?;
+    match (&args.plot, picture) {
+        (Some(path), Some(svg)) => artclass::persist::write_atomically(path, svg.as_bytes()),
+        _ => Ok(()),
+    }
 }
 
 fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Evaluation> {
@@ -166,16 +166,6 @@ fn warn_unknown_labels(model: &Classifier, evaluation: &Evaluation, input: &Path
     }
 }
 
-fn write_plot(args: &Args, evaluation: &Evaluation, title: &str) -> Result<()> {
-    match &args.plot {
-        Some(path) => artclass::persist::write_atomically(
-            path,
-            artclass::plot::confusion_svg(evaluation, title).as_bytes(),
-        ),
-        None => Ok(()),
-    }
-}
-
 fn evaluation_json(evaluation: &Evaluation) -> serde_json::Map<String, serde_json::Value> {
     let mut map = serde_json::Map::new();
     map.insert("documents".into(), evaluation.total().into());
@@ -198,25 +188,35 @@ fn render_json(evaluation: &Evaluation) -> String {
     )
 }
 
-/// A label with fewer documents than folds is missing from the training of some folds, and
-/// its documents there can only be predicted wrong: worth knowing before reading the scores.
-fn warn_labels_rarer_than_folds(labels: &[String], k: usize) {
+/// A label with one document is missing from the training of the fold that tests it, where
+/// it can only be predicted wrong: worth knowing before reading the scores. (Folds are dealt
+/// per label, so a label with two documents or more is trained in every fold.)
+fn warn_labels_in_one_fold(labels: &[String], k: usize) {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
     for label in labels {
         *counts.entry(label).or_default() += 1;
     }
-    let rare: Vec<String> = counts
+    let single: Vec<String> = counts
         .iter()
-        .filter(|&(_, &n)| n < k)
-        .map(|(label, n)| format!("'{label}' ({n})"))
+        .filter(|&(_, &n)| n == 1)
+        .map(|(label, _)| format!("'{label}'"))
         .collect();
-    if !rare.is_empty() {
-        eprintln!(
-            "artclass: warning: fewer documents than the {k} folds for {}: some folds train \
-             without them, and predict them wrong",
-            rare.join(", ")
-        );
-    }
+    let (each, fold, holds, it) = match single.len() {
+        0 => return,
+        1 => ("", "the fold", "holds", "it"),
+        _ => (" each", "the folds", "hold", "them"),
+    };
+    eprintln!(
+        "artclass: warning: one document{each} for {} in {k}-fold cross-validation: {fold} \
+         that {holds} {it} {} without {it}, and {} {it} wrong",
+        single.join(", "),
+        if single.len() == 1 { "trains" } else { "train" },
+        if single.len() == 1 {
+            "predicts"
+        } else {
+            "predict"
+        },
+    );
 }
 
 fn cv_json(cv: &CrossValidation, k: usize, seed: u64) -> String {
