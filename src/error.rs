@@ -66,14 +66,28 @@ impl Error {
 /// would break the message's line), the bytes of a name that is not UTF-8 shown as
 /// replacement characters.
 pub fn printable(path: &Path) -> String {
-    let name = path.display().to_string();
-    if !name.contains(char::is_control) {
-        return name;
+    printable_text(&path.display().to_string())
+}
+
+/// `text` for a one-line message: `\t`, `\n`, `\r` for those, `<U+0001>` for the other
+/// control characters and for noncharacters such as U+FFFE.
+pub fn printable_text(text: &str) -> String {
+    if !text.chars().any(unprintable) {
+        return text.to_string();
     }
-    name.chars()
-        .map(|c| match c.is_control() {
-            true => c.escape_debug().to_string(),
-            false => c.to_string(),
+    text.chars()
+        .map(|c| match c {
+            '\t' => "\\t".to_string(),
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            c if unprintable(c) => format!("<U+{:04X}>", c as u32),
+            c => c.to_string(),
         })
         .collect()
+}
+
+/// A control character, or a noncharacter (U+FDD0 to U+FDEF, U+xFFFE, U+xFFFF): neither
+/// belongs in a name, and XML refuses both.
+pub fn unprintable(c: char) -> bool {
+    c.is_control() || ('\u{FDD0}'..='\u{FDEF}').contains(&c) || (c as u32) & 0xFFFE == 0xFFFE
 }

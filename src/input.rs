@@ -504,7 +504,7 @@ pub fn labeled_chunks(
     delimiter: u8,
 ) -> Result<LabeledChunks> {
     let source = if !is_stdin(path) && path.is_dir() {
-        return listed_chunks(path, label_directories(path)?);
+        return listed_chunks(path, label_directories(path)?.labels);
     } else {
         if text_column == label_column {
             return Err(Error::Params(format!(
@@ -583,7 +583,9 @@ impl LabeledChunks {
                 while out.texts.len() < MIN_CHUNK_DOCS && input.read(record)? {
                     let columns = input.columns();
                     let text = columns.field(record, *text_index)?;
-                    let label = columns.field(record, *label_index)?.trim();
+                    let label = clean_label(columns.field(record, *label_index)?, || {
+                        columns.origin(record)
+                    })?;
                     if text.trim().is_empty() {
                         return Err(Error::input(
                             columns.origin(record),
@@ -596,9 +598,8 @@ impl LabeledChunks {
                             format!("empty label in column '{label_column}'"),
                         ));
                     }
-                    check_label(label, || columns.origin(record))?;
                     out.texts.push(text.to_string());
-                    out.labels.push(label.to_string());
+                    out.labels.push(label);
                 }
             }
             ChunkSource::Read { texts, labels } => {
@@ -648,35 +649,57 @@ fn sorted_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 /// A label, its directory and its articles.
 pub type LabelDirectory = (String, PathBuf, Vec<PathBuf>);
 
+/// A training directory as [`label_directories`] lists it.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The label directories with at least one article, in the order they are read.
+    pub labels: Vec<LabelDirectory>,
+    /// What the directory holds that is not read, and why: for a warning, since a file put
+    /// in the wrong place would otherwise go missing from training without a word.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
 /// A training directory's label directories (label, path) and the article files of each,
-/// in the order they are read: what [`listed_chunks`] reads, and what `train`
-/// must not write over.
-pub fn label_directories(root: &Path) -> Result<Vec<LabelDirectory>> {
-    let mut out = Vec::new();
-    for label_dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir()) {
-        let label = label_dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| {
-                Error::input(
-                    display_name(&label_dir),
-                    "directory name is not valid UTF-8",
-                )
-            })?
-            .trim()
-            .to_string();
-        let origin = || display_name(&label_dir);
+/// in the order they are read: what [`listed_chunks`] reads, and what `train` must not
+/// write over. Names starting with `.` are passed over, as hidden.
+pub fn label_directories(root: &Path) -> Result<Listing> {
+    let mut listing = Listing::default();
+    for entry in sorted_entries(root)? {
+        if !entry.is_dir() {
+            listing
+                .skipped
+                .push((entry, "outside the label directories"));
+            continue;
+        }
+        let name = entry.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            Error::input(display_name(&entry), "directory name is not valid UTF-8")
+        })?;
+        let origin = || display_name(&entry);
+        let label = clean_label(name, origin)?;
         if label.is_empty() {
             return Err(Error::input(origin(), "a label directory's name is blank"));
         }
-        check_label(&label, origin)?;
-        let articles = sorted_entries(&label_dir)?
-            .into_iter()
-            .filter(|file| is_article(file))
-            .collect();
-        out.push((label, label_dir, articles));
+        let mut articles = Vec::new();
+        for file in sorted_entries(&entry)? {
+            if file.is_dir() {
+                listing
+                    .skipped
+                    .push((file, "a directory inside a label directory"));
+            } else if is_article(&file) {
+                articles.push(file);
+            } else {
+                listing.skipped.push((file, "not a .txt file"));
+            }
+        }
+        if articles.is_empty() {
+            listing
+                .skipped
+                .push((entry, "a label directory without a .txt article"));
+        } else {
+            listing.labels.push((label, entry, articles));
+        }
     }
-    Ok(out)
+    Ok(listing)
 }
 
 /// A `.txt` file, whatever the case of its extension: an article in a label directory.
@@ -702,19 +725,35 @@ fn read_listing(root: &Path, listing: Vec<LabelDirectory>) -> Result<LabeledText
     Ok(out)
 }
 
-/// Refuses a label holding a control character (a tab, a line break): labels are printed
-/// tab-separated, one result per line, and are columns' names in `score`'s output.
-fn check_label(label: &str, origin: impl FnOnce() -> String) -> Result<()> {
-    if label.chars().any(char::is_control) {
+/// A label as read, made the one name it is meant to be: spaces and invisible characters
+/// (zero-width space, word joiner, byte-order mark) around it dropped, and put in Unicode
+/// NFC, so that `café` typed on macOS (whose file names are decomposed, NFD) and elsewhere
+/// is one label. Refuses a label holding a control character (a tab, a line break) or a
+/// noncharacter: labels are printed tab-separated, one result per line, and are columns'
+/// names in `score`'s output. An empty label is left to the caller to name.
+fn clean_label(raw: &str, origin: impl FnOnce() -> String) -> Result<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let label = raw.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    });
+    if let Some(bad) = label.chars().find(|&c| crate::error::unprintable(c)) {
+        let what = match bad.is_control() {
+            true => "a control character",
+            false => "a noncharacter",
+        };
         return Err(Error::input(
             origin(),
             format!(
-                "label '{}' holds a control character (a tab or a line break)",
-                label.escape_debug()
+                "label '{}' holds {what} (U+{:04X}): labels are one-line names",
+                crate::error::printable_text(label),
+                bad as u32
             ),
         ));
     }
-    Ok(())
+    Ok(match label.is_ascii() {
+        true => label.to_string(),
+        false => label.nfc().collect(),
+    })
 }
 
 /// Reads one article from a file, or from stdin for `-`; it must be UTF-8 and not blank.

@@ -11,13 +11,16 @@ const FONT: &str = "DejaVu Sans, Arial, Helvetica, sans-serif";
 
 /// The SVG document of `evaluation`'s confusion matrix, under `title`.
 pub fn confusion_svg(evaluation: &Evaluation, title: &str) -> String {
-    let n = evaluation.labels.len();
-    let longest = evaluation
+    // XML refuses control characters and noncharacters even escaped: a file name or an old
+    // model's label may hold them.
+    let title = &crate::error::printable_text(title);
+    let labels: Vec<String> = evaluation
         .labels
         .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(1);
+        .map(|label| crate::error::printable_text(label))
+        .collect();
+    let n = labels.len();
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1);
     let margin_left = 24 + longest * 8;
     let margin_top = 70 + longest * 6;
     let subtitle = format!(
@@ -52,7 +55,7 @@ pub fn confusion_svg(evaluation: &Evaluation, title: &str) -> String {
         )
         .add(text(12, 24, title.to_string(), 15).set("font-weight", "bold"))
         .add(text(12, 44, subtitle, 11));
-    for (i, label) in evaluation.labels.iter().enumerate() {
+    for (i, label) in labels.iter().enumerate() {
         let y = margin_top + i * CELL + CELL / 2 + 4;
         document =
             document.add(text(margin_left - 8, y, label.clone(), 12).set("text-anchor", "end"));

@@ -2,8 +2,8 @@
 //! test set, or of training settings by stratified K-fold cross-validation (`--cv K`).
 
 use super::{
-    LabeledCsvArgs, ModelArg, TrainingArgs, print, refuse_overwriting, refuse_stdout, stdout,
-    stdout_error,
+    LabeledCsvArgs, ModelArg, TrainingArgs, display_width, pad_left_to, pad_to, print,
+    refuse_overwriting, refuse_stdout, stdout, stdout_error,
 };
 use artclass::crossval::{CrossValidation, cross_validate};
 use artclass::metrics::Evaluation;
@@ -276,7 +276,7 @@ fn render_table(evaluation: &Evaluation) -> String {
     let width = evaluation
         .labels
         .iter()
-        .map(String::len)
+        .map(|label| display_width(label))
         .max()
         .unwrap_or(5)
         .max(5);
@@ -291,25 +291,34 @@ fn render_table(evaluation: &Evaluation) -> String {
     }
     s.push_str("\n\n");
     s.push_str(&format!(
-        "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}\n",
-        "label", "precision", "recall", "f1", "support"
+        "{}  {:>9}  {:>6}  {:>6}  {:>7}\n",
+        pad_to("label", width),
+        "precision",
+        "recall",
+        "f1",
+        "support"
     ));
     for score in evaluation.per_label() {
         s.push_str(&format!(
-            "{:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}\n",
-            score.label, score.precision, score.recall, score.f1, score.support
+            "{}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}\n",
+            pad_to(&score.label, width),
+            score.precision,
+            score.recall,
+            score.f1,
+            score.support
         ));
     }
     s.push_str("\nconfusion matrix (rows: true label, columns: predicted)\n");
-    s.push_str(&format!("{:<width$}", ""));
+    s.push_str(&pad_to("", width));
+    let column = |label: &str| display_width(label).max(5);
     for label in &evaluation.labels {
-        s.push_str(&format!("  {label:>w$}", w = label.len().max(5)));
+        s.push_str(&format!("  {}", pad_left_to(label, column(label))));
     }
     s.push('\n');
     for (label, row) in evaluation.labels.iter().zip(&evaluation.confusion) {
-        s.push_str(&format!("{label:<width$}"));
+        s.push_str(&pad_to(label, width));
         for (other, count) in evaluation.labels.iter().zip(row) {
-            s.push_str(&format!("  {count:>w$}", w = other.len().max(5)));
+            s.push_str(&format!("  {count:>w$}", w = column(other)));
         }
         s.push('\n');
     }

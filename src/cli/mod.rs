@@ -133,9 +133,15 @@ impl LabeledCsvArgs {
             .collect();
     }
 
-    /// Reads `input` in chunks (see [`artclass::input::labeled_chunks`]).
+    /// Reads `input` in chunks (see [`artclass::input::labeled_chunks`]); a directory is
+    /// listed first, and what it holds that is not read is named on stderr.
     fn chunks(&self, input: &Path) -> Result<artclass::input::LabeledChunks> {
-        self.refuse_for_directory(input)?;
+        if is_directory(input) {
+            self.refuse_for_directory(input)?;
+            let listing = artclass::input::label_directories(input)?;
+            warn_skipped(input, &listing);
+            return artclass::input::listed_chunks(input, listing.labels);
+        }
         artclass::input::labeled_chunks(
             input,
             &self.text_column,
@@ -144,14 +150,19 @@ impl LabeledCsvArgs {
         )
     }
 
-    /// Reads all of `input` (see [`artclass::input::read_labeled`]).
+    /// Reads all of `input`, as [`LabeledCsvArgs::chunks`] does.
     fn read(&self, input: &Path) -> Result<artclass::input::LabeledTexts> {
-        self.refuse_for_directory(input)?;
-        artclass::input::read_labeled(input, &self.text_column, &self.label_column, self.delimiter)
+        let mut all = artclass::input::LabeledTexts::default();
+        for chunk in self.chunks(input)? {
+            let chunk = chunk?;
+            all.texts.extend(chunk.texts);
+            all.labels.extend(chunk.labels);
+        }
+        Ok(all)
     }
 
     fn refuse_for_directory(&self, input: &Path) -> Result<()> {
-        if self.given.is_empty() || artclass::input::is_stdin(input) || !input.is_dir() {
+        if self.given.is_empty() || !is_directory(input) {
             return Ok(());
         }
         let (apply, them) = match self.given.len() {
@@ -165,6 +176,58 @@ impl LabeledCsvArgs {
             artclass::error::printable(input),
         )))
     }
+}
+
+/// Columns a label takes on a terminal (`日本語` six, a decomposed `é` one), for tables.
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `width` columns on a terminal.
+fn pad_to(text: &str, width: usize) -> String {
+    format!(
+        "{text}{}",
+        " ".repeat(width.saturating_sub(display_width(text)))
+    )
+}
+
+/// `text` right-aligned in `width` columns on a terminal.
+fn pad_left_to(text: &str, width: usize) -> String {
+    format!(
+        "{}{text}",
+        " ".repeat(width.saturating_sub(display_width(text)))
+    )
+}
+
+/// Whether `--input` names a directory of articles (`-` is stdin, whatever is in `.`).
+fn is_directory(input: &Path) -> bool {
+    !artclass::input::is_stdin(input) && input.is_dir()
+}
+
+/// Names, on stderr, what a training directory holds that is not read (a few of them, and
+/// how many more).
+fn warn_skipped(root: &Path, listing: &artclass::input::Listing) {
+    const SHOWN: usize = 5;
+    if listing.skipped.is_empty() {
+        return;
+    }
+    let mut named: Vec<String> = listing
+        .skipped
+        .iter()
+        .take(SHOWN)
+        .map(|(path, why)| {
+            let shown = path.strip_prefix(root).unwrap_or(path);
+            format!("{} ({why})", artclass::error::printable(shown))
+        })
+        .collect();
+    if listing.skipped.len() > SHOWN {
+        named.push(format!("and {} more", listing.skipped.len() - SHOWN));
+    }
+    eprintln!(
+        "artclass: warning: {}: not read: {}",
+        artclass::error::printable(root),
+        named.join(", ")
+    );
 }
 
 /// Training settings, shared by `train` and `eval --cv`.

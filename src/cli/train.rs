@@ -31,7 +31,7 @@ pub fn run(args: Args) -> Result<()> {
     // What training reads: the CSV, or the directory, its label directories and articles
     // (any of which may be a link to elsewhere).
     let input = args.input.as_path();
-    let directory = !input::is_stdin(input) && input.is_dir();
+    let directory = super::is_directory(input);
     if directory {
         args.csv.refuse_for_directory(input)?;
     }
@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<()> {
         },
         input,
     )];
-    for (_, label_directory, articles) in listed.iter().flatten() {
+    for (_, label_directory, articles) in listed.iter().flat_map(|listing| &listing.labels) {
         reads.push(("label directory", label_directory));
         reads.extend(
             articles
@@ -60,7 +60,10 @@ pub fn run(args: Args) -> Result<()> {
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
     // A directory is read as listed above: exactly the files checked.
     let chunks = match listed {
-        Some(listing) => input::listed_chunks(input, listing)?,
+        Some(listing) => {
+            super::warn_skipped(input, &listing);
+            input::listed_chunks(input, listing.labels)?
+        }
         None => args.csv.chunks(input)?,
     };
     let chunks = chunks.map(|chunk| {
@@ -80,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
     let width = model
         .labels()
         .iter()
-        .map(String::len)
+        .map(|label| super::display_width(label))
         .max()
         .unwrap_or(5)
         .max(5);
@@ -92,14 +95,21 @@ pub fn run(args: Args) -> Result<()> {
         elapsed
     );
     summary.push_str(&format!(
-        "{:<width$}  {:>9}  {:>11}\n",
-        "label", "documents", "tokens"
+        "{}  {:>9}  {:>11}\n",
+        super::pad_to("label", width),
+        "documents",
+        "tokens"
     ));
     let tokens = model.training_tokens().unwrap_or_default();
+    let mut without_tokens = Vec::new();
     for (i, (label, documents)) in model.labels().iter().zip(model.class_counts()).enumerate() {
         let label_tokens = tokens.get(i).copied().unwrap_or(0);
+        if label_tokens == 0 {
+            without_tokens.push(format!("'{label}'"));
+        }
         summary.push_str(&format!(
-            "{label:<width$}  {documents:>9}  {label_tokens:>11}\n"
+            "{}  {documents:>9}  {label_tokens:>11}\n",
+            super::pad_to(label, width)
         ));
     }
     let features = model.feature_config();
@@ -127,11 +137,29 @@ pub fn run(args: Args) -> Result<()> {
         out.flush().map_err(stdout_error)?;
     }
     for group in labels_differing_in_case(model.labels()) {
-        let names: Vec<String> = group.iter().map(|label| format!("'{label}'")).collect();
+        let mut names: Vec<String> = group.iter().map(|label| format!("'{label}'")).collect();
+        let last = names.pop().unwrap_or_default();
         eprintln!(
-            "artclass: warning: labels {} differ only in case and were trained as different \
-             labels: one theme spelled two ways?",
-            names.join(" and ")
+            "artclass: warning: labels {} and {last} differ only in case and were trained as \
+             different labels: one theme spelled {} ways?",
+            names.join(", "),
+            match group.len() {
+                2 => "two".to_string(),
+                3 => "three".to_string(),
+                n => n.to_string(),
+            }
+        );
+    }
+    if !without_tokens.is_empty() {
+        let (s, has) = match without_tokens.len() {
+            1 => ("", "has"),
+            _ => ("s", "have"),
+        };
+        eprintln!(
+            "artclass: warning: label{s} {} {has} no token left after analysis (only stop \
+             words, numbers or short words): no word of a text can point to {}",
+            without_tokens.join(", "),
+            if s.is_empty() { "it" } else { "them" }
         );
     }
     Ok(())
