@@ -20,6 +20,10 @@ pub enum Error {
     /// A model file that is missing, truncated, corrupted, foreign or too new.
     #[error("model {origin}: {message}")]
     Model { origin: String, message: String },
+    /// A command line that cannot work as given, whatever the data: `main` exits with 2 for
+    /// it, as for the mistakes the argument parser catches. The message starts with the flag.
+    #[error("{0}")]
+    Usage(String),
     /// Hyper-parameters or options that cannot work together.
     #[error("invalid setting: {0}")]
     Params(String),

@@ -507,7 +507,7 @@ pub fn labeled_chunks(
         return listed_chunks(path, label_directories(path)?.labels);
     } else {
         if text_column == label_column {
-            return Err(Error::Params(format!(
+            return Err(Error::Usage(format!(
                 "--text-column and --label-column both name '{text_column}'"
             )));
         }
@@ -765,7 +765,13 @@ pub fn read_article(path: &Path) -> Result<String> {
             .map_err(|e| Error::io("<stdin>", e))?;
         bytes
     } else {
-        std::fs::read(path).map_err(|e| Error::io(path, e))?
+        std::fs::read(path).map_err(|e| match e.kind() {
+            io::ErrorKind::IsADirectory => Error::input(
+                display_name(path),
+                "is a directory, expected an article file",
+            ),
+            _ => Error::io(path, e),
+        })?
     };
     let name = display_name(path);
     let text = String::from_utf8(bytes).map_err(|e| {

@@ -10,7 +10,10 @@ fn main() {
         Err(error) if error.is_broken_pipe() => 0,
         Err(error) => {
             eprintln!("artclass: {error}");
-            1
+            match error {
+                artclass::Error::Usage(_) => 2,
+                _ => 1,
+            }
         }
     };
     std::process::exit(code);

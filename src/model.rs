@@ -36,7 +36,7 @@ pub enum NbKind {
     /// The complement rule with each label's weights −log P(complement) divided by their sum
     /// over the vocabulary (Rennie et al. 2003 "WCNB", scikit-learn's `ComplementNB(norm=True)`),
     /// so that labels whose complement spreads its mass over more words do not get larger
-    /// weights. Fitted like [`NbKind::Complement`]: only a factor per label at scoring time.
+    /// weights. Fitted like the complement rule: only a factor per label at scoring time.
     ComplementNorm,
 }
 

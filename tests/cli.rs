@@ -153,6 +153,7 @@ fn classify_goes_on_past_an_unreadable_article_and_fails_at_the_end() {
             "cowork.txt",
             "empty.txt",
             "missing.txt",
+            ".",
             "customer.txt",
         ])
         .output()
@@ -166,7 +167,7 @@ fn classify_goes_on_past_an_unreadable_article_and_fails_at_the_end() {
     assert_eq!(classified, ["cowork.txt", "customer.txt"]);
     let stderr = String::from_utf8(output.stderr).unwrap();
     let errors: Vec<&str> = stderr.lines().collect();
-    assert_eq!(errors.len(), 3, "{stderr}");
+    assert_eq!(errors.len(), 4, "{stderr}");
     assert!(
         errors[0].starts_with("artclass: empty.txt: empty article"),
         "{stderr}"
@@ -175,8 +176,12 @@ fn classify_goes_on_past_an_unreadable_article_and_fails_at_the_end() {
         errors[1].starts_with("artclass: missing.txt: No such file"),
         "{stderr}"
     );
+    assert_eq!(
+        errors[2],
+        "artclass: .: is a directory, expected an article file"
+    );
     assert!(
-        errors[2].contains("2 of 4 articles could not be read"),
+        errors[3].contains("3 of 5 articles could not be read"),
         "{stderr}"
     );
 }
@@ -312,7 +317,7 @@ fn csv_flags_given_for_a_directory_are_refused_not_ignored() {
         write(&dir.path().join("articles").join(label), "one.txt", text);
         write(&dir.path().join("articles").join(label), "two.txt", text);
     }
-    fails_with(
+    refused_with(
         &[
             "train",
             "--input",
@@ -328,7 +333,7 @@ fn csv_flags_given_for_a_directory_are_refused_not_ignored() {
             "articles is a directory",
         ],
     );
-    fails_with(
+    refused_with(
         &[
             "eval",
             "--input",
@@ -556,7 +561,7 @@ fn score_refuses_to_overwrite_its_input() {
             "$(basename)",
             dir.path().file_name().unwrap().to_str().unwrap(),
         );
-        fails_with(
+        refused_with(
             &["score", "--input", "in.csv", "--output", &output],
             dir.path(),
             &["refusing to overwrite the input"],
@@ -690,6 +695,10 @@ fn every_flag_shows_its_default() {
         );
     }
     assert!(help("classify").contains("[default: all labels]"));
+    // Help is for users: no link to the code's documentation.
+    for cmd in ["train", "classify", "score", "eval"] {
+        assert!(!help(cmd).contains("[`"), "{cmd}:\n{}", help(cmd));
+    }
 }
 
 // ---- bad input: each with a clear one-line message naming what is wrong ----
@@ -1190,6 +1199,10 @@ fn bad_settings_are_refused_before_any_work() {
         ),
         (&vec!["classify", "--top", "0", "x"], "at least 1"),
         (
+            &vec!["classify", "--model", "-", "x"],
+            "--model -: a model is read from a file",
+        ),
+        (
             &vec!["eval", "--cv", "1", "--input", "train.csv"],
             "at least 2",
         ),
@@ -1321,12 +1334,12 @@ fn outputs_never_replace_what_the_command_reads() {
         "articles/customer_relation/1.txt",
         ARTICLE_CUSTOMER,
     );
-    fails_with(
+    refused_with(
         &["train", "--input", "train.csv", "--output", "./train.csv"],
         dir.path(),
         &["that is the input file; refusing to overwrite"],
     );
-    fails_with(
+    refused_with(
         &[
             "train",
             "--input",
@@ -1337,7 +1350,7 @@ fn outputs_never_replace_what_the_command_reads() {
         dir.path(),
         &["inside the input directory articles"],
     );
-    fails_with(
+    refused_with(
         &["train", "--input", "train.csv", "--output", "-"],
         dir.path(),
         &["--output -", "give a file path"],
@@ -1353,7 +1366,7 @@ fn outputs_never_replace_what_the_command_reads() {
     let model = model.to_str().unwrap();
     write(dir.path(), "feed.csv", "text\nun bureau partagé\n");
     let svg_input = write(dir.path(), "labelled.svg", TRAIN_CSV);
-    fails_with(
+    refused_with(
         &[
             "score", "--model", model, "--input", "feed.csv", "--output", model,
         ],
@@ -1363,17 +1376,17 @@ fn outputs_never_replace_what_the_command_reads() {
     let score = [
         "score", "--model", model, "--input", "feed.csv", "--output", "out.csv",
     ];
-    fails_with(
+    refused_with(
         &[&score[..], &["--rejects", "out.csv"]].concat(),
         dir.path(),
         &["that is the output file"],
     );
-    fails_with(
+    refused_with(
         &[&score[..], &["--rejects", "-"]].concat(),
         dir.path(),
         &["--rejects -", "give a file path"],
     );
-    fails_with(
+    refused_with(
         &[
             "eval",
             "--model",
@@ -1419,7 +1432,7 @@ fn train_never_writes_over_what_it_reads_however_it_is_reached() {
         ("outside/2.txt", "that is the article"),
         ("articles/coworking/NEW.TXT", "inside the label directory"),
     ] {
-        fails_with(
+        refused_with(
             &["train", "--input", "articles", "--output", output],
             root,
             &[needle],
@@ -1443,13 +1456,13 @@ fn train_never_writes_over_what_it_reads_however_it_is_reached() {
         .current_dir(root)
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("that is the input file"));
     assert_eq!(
         std::fs::read_to_string(root.join("train.csv")).unwrap(),
         TRAIN_CSV
     );
-    fails_with(
+    refused_with(
         &[
             "train",
             "--input",
@@ -1572,7 +1585,7 @@ fn an_output_through_a_symbolic_link_writes_its_target_with_the_umask() {
     );
     // --rejects naming the file that --output reaches through a link to nothing yet.
     std::os::unix::fs::symlink("fresh.csv", dir.path().join("fresh-link.csv")).unwrap();
-    fails_with(
+    refused_with(
         &[
             "score",
             "--model",
@@ -1832,7 +1845,7 @@ fn confusion_picture_is_a_valid_svg_naming_every_label() {
         .args(["eval", "--plot", "cm.png", "--input", "test\u{1}.csv"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("name it with .svg"));
 }
 

@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<()> {
             .as_deref()
             != Some("svg")
     {
-        return Err(Error::Params(format!(
+        return Err(Error::Usage(format!(
             "--plot {}: the picture is an SVG file, name it with .svg",
             plot.display()
         )));

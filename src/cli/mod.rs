@@ -33,6 +33,10 @@ enum Command {
     /// Train a model from labelled articles
     Train(train::Args),
     /// Classify articles, one per file (or one from stdin)
+    ///
+    /// Prints a line per article, tab-separated: the file, the most probable label, its
+    /// probability, then the other labels as `label=probability`, most probable first. For a
+    /// program, or labels holding `=`, read `--json` instead.
     Classify(classify::Args),
     /// Add predictions and probabilities to every row of a CSV file
     ///
@@ -90,6 +94,11 @@ impl ModelArg {
 
     fn load(&self) -> Result<Classifier> {
         match &self.model {
+            Some(path) if artclass::input::is_stdin(path) => Err(Error::Usage(
+                "--model -: a model is read from a file (standard input is for articles); \
+                 give its path"
+                    .into(),
+            )),
             Some(path) => artclass::persist::load(path, artclass::persist::Load::Scoring),
             None => artclass::default_model(),
         }
@@ -169,7 +178,7 @@ impl LabeledCsvArgs {
             1 => ("applies", "it"),
             _ => ("apply", "them"),
         };
-        Err(Error::Params(format!(
+        Err(Error::Usage(format!(
             "{} {apply} to CSV input, but --input {} is a directory of articles \
              (DIR/<label>/*.txt), which has no columns: drop {them}",
             self.given.join(", "),
@@ -385,7 +394,7 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
         let same = (written_id.is_some() && file_id(input) == written_id)
             || (written_path.is_some() && input_path == written_path);
         if same {
-            return Err(Error::Params(format!(
+            return Err(Error::Usage(format!(
                 "{flag} {}: that is the {what}; refusing to overwrite the {what}",
                 output.display()
             )));
@@ -397,7 +406,7 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
             _ => false,
         };
         if inside {
-            return Err(Error::Params(format!(
+            return Err(Error::Usage(format!(
                 "{flag} {}: that is inside the {what} {}; write it elsewhere",
                 output.display(),
                 input.display()
@@ -443,7 +452,7 @@ fn canonical_target(path: &Path) -> Option<PathBuf> {
 /// Refuses `-` for an output that only a file can take.
 fn refuse_stdout(flag: &str, output: &Path, why: &str) -> Result<()> {
     if output == Path::new("-") {
-        return Err(Error::Params(format!("{flag} -: {why}; give a file path")));
+        return Err(Error::Usage(format!("{flag} -: {why}; give a file path")));
     }
     Ok(())
 }

@@ -23,11 +23,21 @@ pub fn succeeds(command: &mut Command) -> std::process::Output {
     output
 }
 
-/// Runs `artclass args…`, expects failure with one line on stderr containing every `needle`.
+/// Runs `artclass args…`, expects failure (exit 1) with one line on stderr containing every
+/// `needle`.
 pub fn fails_with(args: &[&str], dir: &Path, needles: &[&str]) {
+    exits_with(1, args, dir, needles);
+}
+
+/// As [`fails_with`], for a command line that cannot work as given (exit 2).
+pub fn refused_with(args: &[&str], dir: &Path, needles: &[&str]) {
+    exits_with(2, args, dir, needles);
+}
+
+fn exits_with(code: i32, args: &[&str], dir: &Path, needles: &[&str]) {
     let output = artclass().current_dir(dir).args(args).output().unwrap();
     assert!(!output.status.success(), "{args:?} should fail");
-    assert_eq!(output.status.code(), Some(1), "{args:?}");
+    assert_eq!(output.status.code(), Some(code), "{args:?}");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(
         stderr.lines().count(),
