@@ -212,6 +212,58 @@ fn empty_and_very_long_texts_are_scored() {
     assert!(rows[1][4].parse::<usize>().unwrap() > 5);
 }
 
+#[test]
+fn a_multi_megabyte_text_with_delimiters_quotes_and_newlines_is_written_back_verbatim() {
+    let dir = tempfile::tempdir().unwrap();
+    // ~5 MB, commas in every sentence, line ends and quotes far apart: csv's writer scanned
+    // the field from one quote to the next at every 8 KiB it wrote.
+    let mut text = String::new();
+    for i in 0..20_000 {
+        text.push_str(ARTICLE_COWORKING);
+        text.push_str(match i % 1000 {
+            999 => " Le « tiers-lieu » dit \"coworking\", ou \"\".\r\n",
+            n if n % 50 == 49 => "\n",
+            _ => " ",
+        });
+    }
+    let quoted = format!("\"{}\"", text.replace('"', "\"\""));
+    // A ragged row as long goes to the rejects file, re-quoted as it was.
+    let ragged = format!("3,{quoted},en trop");
+    write(
+        dir.path(),
+        "in.csv",
+        format!("id,text\n1,{quoted}\n2,court\n{ragged}\n"),
+    );
+    let (_, ids) = score_setting_bad_rows_aside(dir.path(), "2");
+    assert_eq!(ids, ["1", "2"]);
+
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(dir.path().join("out.csv"))
+        .unwrap();
+    let rows: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows[0][1] == *text.as_bytes(),
+        "the text comes back byte for byte"
+    );
+    assert_eq!(
+        (&rows[0][2], &rows[1][1]),
+        (&b"coworking"[..], &b"court"[..])
+    );
+
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(dir.path().join("bad.csv"))
+        .unwrap();
+    let rejects: Vec<csv::ByteRecord> = reader.byte_records().map(Result::unwrap).collect();
+    assert_eq!(rejects.len(), 1);
+    let line = 4 + text.matches('\n').count();
+    assert_eq!(rejects[0][0], *line.to_string().as_bytes());
+    assert!(
+        rejects[0][2] == *ragged.as_bytes(),
+        "the rejected row, byte for byte"
+    );
+}
+
 /// A big input, so the run is still going when it is interrupted.
 fn big_input(dir: &std::path::Path) -> std::path::PathBuf {
     let mut csv = String::from("id,text\n");
