@@ -88,6 +88,8 @@ pub fn run(args: Args) -> Result<()> {
             let model = args.model.load()?;
             let data = read()?;
             let evaluation = evaluate_model(&model, &data)?;
+            // Rewritten in place meanwhile, the model may have scored with other weights.
+            model.check_model_file_unchanged()?;
             warn_unknown_labels(&model, &evaluation, &args.input);
             write_plot(
                 &args,
