@@ -11,6 +11,8 @@ pub mod features;
 pub mod input;
 pub mod metrics;
 pub mod model;
+#[cfg(target_os = "linux")]
+pub mod pending;
 pub mod persist;
 pub mod plot;
 pub mod table;

@@ -4,6 +4,8 @@ mod cli;
 
 fn main() {
     remove_pending_files_on_signals();
+    #[cfg(target_os = "linux")]
+    remove_pending_files_on_bus_errors();
     let code = match cli::run() {
         Ok(()) => 0,
         // `artclass classify … | head -1`: the reader left, nothing went wrong.
@@ -35,6 +37,47 @@ fn remove_pending_files_on_signals() {
             std::process::exit(128 + signal);
         }
     });
+}
+
+/// A bus error is what reading a mapped file past its end does: the model file truncated in
+/// place while in use (`cp new.artclass live.artclass`). Remove half-written outputs, say
+/// why in one line, then die of SIGBUS as if it had not been caught (the shell sees 135).
+///
+/// The fault is synchronous: it is handled on the faulting thread, which may hold any lock
+/// or be inside the allocator (signal-hook's iterator thread cannot serve it: returning to
+/// the faulting instruction faults again). So the handler only does what is safe in a signal
+/// handler: atomics, `unlink` of the paths `artclass::pending` holds ready, `write`, `pause`,
+/// and signal-hook's `emulate_default_handler`, documented async-signal-safe (it restores the
+/// default action, unblocks the signal and raises it). Several threads may fault at once:
+/// the first one cleans up and ends the process, the others wait for it.
+#[cfg(target_os = "linux")]
+fn remove_pending_files_on_bus_errors() {
+    use signal_hook::consts::SIGBUS;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FAULTED: AtomicBool = AtomicBool::new(false);
+    const MESSAGE: &[u8] = b"artclass: a file mapped in memory (the model) was truncated while \
+        in use; replace a model with mv or train --output, not cp\n";
+    let action = || {
+        if FAULTED.swap(true, Ordering::SeqCst) {
+            loop {
+                // SAFETY: pause only waits for a signal; the first thread ends the process.
+                unsafe {
+                    libc::pause();
+                }
+            }
+        }
+        artclass::pending::remove_all();
+        // SAFETY: writes a static buffer to stderr's descriptor; a failure changes nothing.
+        unsafe {
+            libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());
+        }
+        let _ = signal_hook::low_level::emulate_default_handler(SIGBUS);
+        // Not reached: the default action ends the process (failing that, it aborts).
+        signal_hook::low_level::exit(128 + SIGBUS);
+    };
+    // SAFETY: the action is async-signal-safe (see above) and never returns to the faulting
+    // instruction. SIGBUS is not among the signals signal-hook forbids.
+    let _ = unsafe { signal_hook::low_level::register(SIGBUS, action) };
 }
 
 /// Ctrl-C and termination: remove half-written outputs before going.

@@ -553,6 +553,9 @@ pub struct Classifier {
     sums: Option<Vec<SparseRow>>,
     /// Words kept as features in each label's training documents; known right after `fit`.
     training_tokens: Option<Vec<u64>>,
+    /// The file the model was mapped from, to tell whether it changed under the map; `None`
+    /// for a model trained, built in, or read whole.
+    model_file: Option<crate::persist::ModelFile>,
 }
 
 /// linfa-bayes's fitted state, transposed to `n_features × n_classes`, feature-major: what
@@ -783,7 +786,25 @@ impl Classifier {
             weights: tables.weights,
             sums: tables.sums,
             training_tokens: None,
+            model_file: None,
         })
+    }
+
+    /// The model, remembering the file it was mapped from (see
+    /// [`Classifier::check_model_file_unchanged`]).
+    pub(crate) fn with_model_file(mut self, file: crate::persist::ModelFile) -> Self {
+        self.model_file = Some(file);
+        self
+    }
+
+    /// Fails, naming the file, when the model file this model was mapped from was rewritten
+    /// in place since it was loaded (its weights may have changed mid-run): for a command to
+    /// call before it commits its output. Nothing to check for a model trained, built in or
+    /// read whole.
+    pub fn check_model_file_unchanged(&self) -> Result<()> {
+        self.model_file
+            .as_ref()
+            .map_or(Ok(()), crate::persist::ModelFile::check_unchanged)
     }
 
     /// Prior probability of each label.

@@ -390,11 +390,13 @@ pub fn to_bytes(model: &Classifier) -> Result<Vec<u8>> {
 
 /// Reads a model from the bytes of a model file; `origin` names it in errors.
 pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> {
-    read_model(bytes, None, origin, load)
+    read_model(bytes, None, origin, load).map(|(model, _)| model)
 }
 
 /// Reads a model file. It is mapped in memory where the system allows it, so that scoring
-/// reads its weights in place ([`F32Table`]); otherwise it is read whole.
+/// reads its weights in place ([`F32Table`]); otherwise it is read as a stream
+/// ([`read_stream`]). A mapped model remembers its file ([`ModelFile`]), so that a run can
+/// tell whether the file was rewritten under it.
 pub fn load(path: &Path, load: Load) -> Result<Classifier> {
     let origin = crate::error::printable(path);
     let mut file = std::fs::File::open(path).map_err(|e| {
@@ -407,20 +409,170 @@ pub fn load(path: &Path, load: Load) -> Result<Classifier> {
             },
         )
     })?;
+    // Taken before the bytes are read, so that a change while they are read shows too.
+    let stamp = file.metadata().map(|m| Stamp::of(&m));
     // SAFETY: the map is private and read-only, and it is only read through slices checked
     // against its length. What `F32Table` says about files changed under a map applies.
     match unsafe { memmap2::Mmap::map(&file) } {
         Ok(map) => {
             let map = Arc::new(map);
-            read_model(&map, Some(&map), &origin, load)
+            let (model, scoring) = read_model(&map, Some(&map), &origin, load)?;
+            let Ok(stamp) = stamp else {
+                return Ok(model);
+            };
+            Ok(model.with_model_file(ModelFile {
+                file,
+                origin,
+                stamp,
+                map,
+                scoring,
+            }))
         }
         Err(_) => {
-            // Not a mappable file (a pipe, some special file systems): read it whole.
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes)
-                .map_err(|e| Error::model(&origin, format!("unreadable: {e}")))?;
-            read_model(&bytes, None, &origin, load)
+            let bytes = read_stream(&mut file, &origin)?;
+            read_model(&bytes, None, &origin, load).map(|(model, _)| model)
         }
+    }
+}
+
+/// Bytes past the announced payload that [`read_stream`] counts before it gives up counting:
+/// enough to name a few stray bytes exactly, few enough that an endless stream is refused
+/// at once.
+const STREAM_EXTRA_COUNTED: u64 = 1 << 20;
+
+/// The bytes of a model file that cannot be mapped (a pipe, `<(…)`, some special file
+/// systems), read as the header says: the header first, so that a stream that is no model
+/// is refused after its first bytes, then at most the length it announces, the buffer
+/// growing as bytes arrive (an announced length is never allocated up front). A stream
+/// longer than announced is refused here, as a longer file is by [`read_model`], which
+/// refuses a shorter one.
+fn read_stream(stream: &mut impl Read, origin: &str) -> Result<Vec<u8>> {
+    let fail = |message: String| Error::model(origin, message);
+    let unreadable = |e: std::io::Error| fail(format!("unreadable: {e}"));
+    let mut bytes = Vec::with_capacity(HEADER_LEN as usize);
+    stream
+        .by_ref()
+        .take(HEADER_LEN)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    let header = Header::check(&bytes, bytes.len() as u64).map_err(fail)?;
+    stream
+        .by_ref()
+        .take(header.declared)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 - HEADER_LEN == header.declared {
+        // Counted, not kept; up to a bound, so that an endless stream ends the count too.
+        let extra = std::io::copy(
+            &mut stream.by_ref().take(STREAM_EXTRA_COUNTED),
+            &mut std::io::sink(),
+        )
+        .map_err(unreadable)?;
+        if extra == STREAM_EXTRA_COUNTED {
+            return Err(fail(format!(
+                "at least {extra} unexpected bytes after the payload"
+            )));
+        }
+        header.check_length(header.declared + extra).map_err(fail)?;
+    }
+    Ok(bytes)
+}
+
+/// The model file a model was mapped from, kept open, and what the system said of it at
+/// load: rewritten in place while the model is in use (`cp new.artclass live.artclass`), it
+/// changes the weights under the map mid-run (or, truncated, makes reading them fault: see
+/// `main`'s handler of SIGBUS). [`ModelFile::check_unchanged`] tells; a file replaced by a
+/// rename (`mv`, `train --output`) leaves the mapped one as it was.
+pub(crate) struct ModelFile {
+    file: std::fs::File,
+    origin: String,
+    stamp: Stamp,
+    map: Arc<memmap2::Mmap>,
+    scoring: ScoringPart,
+}
+
+/// Where a model file's scoring part lies, and its checksum, as loaded.
+struct ScoringPart {
+    range: std::ops::Range<usize>,
+    checksum: u32,
+}
+
+/// What `fstat` says of a file that a rewrite changes: identity, size, modification and
+/// status change times (to the nanosecond where the system keeps them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            size: metadata.size(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or((0, 0), |d| {
+                (d.as_secs() as i64, i64::from(d.subsec_nanos()))
+            });
+        Stamp {
+            device: 0,
+            inode: 0,
+            size: metadata.len(),
+            modified,
+            changed: modified,
+        }
+    }
+
+    /// Whether the two differ by the status change time alone.
+    fn same_content_times(&self, other: &Stamp) -> bool {
+        (self.device, self.inode, self.size, self.modified)
+            == (other.device, other.inode, other.size, other.modified)
+    }
+}
+
+impl ModelFile {
+    /// Fails, naming the file, when it is no longer as it was loaded: resized, modified, or
+    /// (its status changed alone) with a scoring part that no longer hashes as it did.
+    pub(crate) fn check_unchanged(&self) -> Result<()> {
+        let now = self
+            .file
+            .metadata()
+            .map_err(|e| Error::model(&self.origin, format!("unreadable: {e}")))?;
+        let now = Stamp::of(&now);
+        if now == self.stamp {
+            return Ok(());
+        }
+        // The status change time alone moves when the file is renamed, linked, unlinked
+        // (renamed over: the supported way to replace a model), or its mode changes; also when
+        // it is rewritten and its modification time set back (`cp -p`, `rsync -t`): the
+        // content, hashed again, tells.
+        if now.same_content_times(&self.stamp)
+            && (self.map.get(self.scoring.range.clone()))
+                .is_some_and(|bytes| crc32fast::hash(bytes) == self.scoring.checksum)
+        {
+            return Ok(());
+        }
+        Err(Error::model(
+            &self.origin,
+            "was rewritten in place while in use, so the results may mix two models; replace \
+             a model with mv or train --output, not cp, and run again",
+        ))
     }
 }
 
@@ -554,77 +706,166 @@ fn table_of<T: Plain, const N: usize>(
         .unwrap_or_else(|| decode(bytes, decode_value).into())
 }
 
-/// `map` is the mapped file whose bytes `bytes` are, if it is one: the weights are then
-/// read in place.
-fn read_model(
-    bytes: &[u8],
-    map: Option<&Arc<memmap2::Mmap>>,
-    origin: &str,
-    load: Load,
-) -> Result<Classifier> {
+/// A model file's header, checked: format version, announced payload length, checksums.
+struct Header {
+    version: u32,
+    /// The payload's length in bytes, as the header announces it.
+    declared: u64,
+    scoring_checksum: u32,
+    exact_checksum: u32,
+}
+
+impl Header {
+    /// Reads `header`, the first [`HEADER_LEN`] bytes of a file of `size` bytes (all of
+    /// them when it is shorter): refuses a foreign file, a format this version does not read,
+    /// and a header cut short.
+    fn check(header: &[u8], size: u64) -> std::result::Result<Header, String> {
+        if header.len() < MAGIC.len() || &header[..MAGIC.len()] != MAGIC {
+            return Err("not an artclass model file (no ARTCLASS header)".into());
+        }
+        let truncated =
+            || format!("truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header");
+        if header.len() < 12 {
+            return Err(truncated());
+        }
+        let u32_at =
+            |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+        let version = u32_at(8);
+        if version > FORMAT_VERSION {
+            return Err(format!(
+                "format version {version} is newer than this artclass reads ({FORMAT_VERSION}); upgrade artclass"
+            ));
+        }
+        if version == 0 {
+            return Err("format version 0 does not exist: the file is corrupted".into());
+        }
+        if version < OLDEST_FORMAT_VERSION {
+            return Err(format!(
+                "format version {version} is older than this artclass reads ({OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}); train the model again"
+            ));
+        }
+        if header.len() < HEADER_LEN as usize {
+            return Err(truncated());
+        }
+        let mut len_bytes = [0u8; 8];
+        len_bytes.copy_from_slice(&header[12..20]);
+        Ok(Header {
+            version,
+            declared: u64::from_le_bytes(len_bytes),
+            scoring_checksum: u32_at(20),
+            exact_checksum: u32_at(24),
+        })
+    }
+
+    /// Refuses a payload of `actual` bytes that is not the length announced.
+    fn check_length(&self, actual: u64) -> std::result::Result<(), String> {
+        let declared = self.declared;
+        match actual.cmp(&declared) {
+            std::cmp::Ordering::Equal => Ok(()),
+            std::cmp::Ordering::Less => Err(format!(
+                "truncated: payload is {actual} bytes, the header announces {declared}"
+            )),
+            std::cmp::Ordering::Greater => Err(format!(
+                "{} unexpected bytes after the payload",
+                actual - declared
+            )),
+        }
+    }
+}
+
+/// The table of a CRC-32 computed a byte at a time (crc32fast's: reflected, polynomial
+/// 0xEDB88320), for [`checksums_hold_somewhere`], which needs the checksum at every offset.
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
+
+/// Whether `payload` splits somewhere into a scoring part and a training part whose CRC-32s
+/// are `scoring` and `training`: whether its bytes are those that were written, when its
+/// structure is too damaged to say where the scoring part ends. A slow path (a byte at a
+/// time, about 0.1 s for 60 MB), for files already found broken.
+fn checksums_hold_somewhere(payload: &[u8], scoring: u32, training: u32) -> bool {
+    let mut state = !0u32;
+    let mut at = 0;
+    loop {
+        // A match by chance (one offset in 4 billion) is caught by the training part's.
+        if !state == scoring && crc32fast::hash(&payload[at..]) == training {
+            return true;
+        }
+        let Some(&byte) = payload.get(at) else {
+            return false;
+        };
+        state = CRC_TABLE[((state ^ u32::from(byte)) & 0xff) as usize] ^ (state >> 8);
+        at += 1;
+    }
+}
+
+/// What a postcard decoding error means, for a user: postcard's own messages name its
+/// internals ("Serde Deserialization Error").
+fn undecodable_because(error: &postcard::Error) -> &'static str {
+    use postcard::Error as E;
+    match error {
+        E::DeserializeUnexpectedEnd => "it ends too early",
+        E::DeserializeBadVarint => "a number is malformed",
+        E::DeserializeBadBool => "a yes/no setting is neither",
+        E::DeserializeBadChar | E::DeserializeBadUtf8 => "a text is not valid UTF-8",
+        E::DeserializeBadOption | E::DeserializeBadEnum => "a setting has an unknown value",
+        _ => "a value is out of range",
+    }
+}
+
+/// Where the scoring part's tables lie in a payload, as its metadata and the tables' own
+/// counts say, each checked against the file's size; read before the scoring part's
+/// checksum can be computed, since they say where that part ends.
+struct Layout<'a> {
+    meta: Meta,
+    word_count: u64,
+    ngram_count: u64,
+    cells: usize,
+    weights_start: usize,
+    weights: StoredTable<'a>,
+    known: Option<StoredTable<'a>>,
+    ngram_tables: Option<(StoredTable<'a>, StoredTable<'a>, StoredTable<'a>)>,
+    word_tables: Option<(StoredTable<'a>, StoredTable<'a>, StoredTable<'a>)>,
+    /// The payload, read up to the end of the scoring part.
+    payload: Payload<'a>,
+}
+
+/// Reads the [`Layout`] of `payload`, in format `version`; `origin` names the file in errors.
+fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a>> {
     let fail = |message: String| Error::model(origin, message);
-    let size = bytes.len() as u64;
-
-    let header = &bytes[..bytes.len().min(HEADER_LEN as usize)];
-    if header.len() < MAGIC.len() || &header[..MAGIC.len()] != MAGIC {
-        return Err(fail(
-            "not an artclass model file (no ARTCLASS header)".into(),
-        ));
-    }
-    if header.len() < 12 {
-        return Err(fail(format!(
-            "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
-        )));
-    }
-    let u32_at =
-        |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
-    let version = u32_at(8);
-    if version > FORMAT_VERSION {
-        return Err(fail(format!(
-            "format version {version} is newer than this artclass reads ({FORMAT_VERSION}); upgrade artclass"
-        )));
-    }
-    if version == 0 {
-        return Err(fail(
-            "format version 0 does not exist: the file is corrupted".into(),
-        ));
-    }
-    if version < OLDEST_FORMAT_VERSION {
-        return Err(fail(format!(
-            "format version {version} is older than this artclass reads ({OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}); train the model again"
-        )));
-    }
-    if header.len() < HEADER_LEN as usize {
-        return Err(fail(format!(
-            "truncated: {size} bytes, shorter than the {HEADER_LEN}-byte header"
-        )));
-    }
-    let mut len_bytes = [0u8; 8];
-    len_bytes.copy_from_slice(&header[12..20]);
-    let declared = u64::from_le_bytes(len_bytes);
-    let actual = size - HEADER_LEN;
-    if declared != actual {
-        return Err(fail(if actual < declared {
-            format!("truncated: payload is {actual} bytes, the header announces {declared}")
-        } else {
-            format!("{} unexpected bytes after the payload", actual - declared)
-        }));
-    }
-    let (scoring_checksum, exact_checksum) = (u32_at(20), u32_at(24));
-
+    let corrupted = |what: &str| fail(format!("corrupted: {what}"));
     let mut payload = Payload {
-        bytes: &bytes[HEADER_LEN as usize..],
+        bytes: payload,
         at: 0,
     };
-    let corrupted = |what: &str| fail(format!("corrupted: {what}"));
-    let mismatch = || fail("checksum mismatch: the file is corrupted".into());
     let meta_len = payload
         .u64()
         .ok_or_else(|| corrupted("payload too short"))?;
     let meta = payload
         .take(meta_len)
         .ok_or_else(|| corrupted("metadata longer than the file"))?;
-    let undecodable = |e: postcard::Error| corrupted(&format!("undecodable metadata ({e})"));
+    let undecodable = |e: postcard::Error| {
+        corrupted(&format!(
+            "the metadata cannot be decoded ({})",
+            undecodable_because(&e)
+        ))
+    };
     let (mut meta, rest) = postcard::take_from_bytes::<Meta>(meta).map_err(undecodable)?;
     // Format 6 adds the number of n-grams, whose keys follow the known words; format 7 the
     // n-grams' term frequency before it (older models weigh n-grams as words).
@@ -743,6 +984,68 @@ fn read_model(
             .ok_or_else(|| corrupted("word index longer than the file"))?;
         word_tables = Some((text, ends, index));
     }
+    if version >= 6 && !meta.ngrams.is_empty() {
+        return Err(corrupted("n-grams in the metadata"));
+    }
+    if !meta.has_counts && payload.remaining() != 0 {
+        return Err(corrupted("bytes left after the scoring part"));
+    }
+    Ok(Layout {
+        meta,
+        word_count,
+        ngram_count,
+        cells,
+        weights_start,
+        weights,
+        known,
+        ngram_tables,
+        word_tables,
+        payload,
+    })
+}
+
+/// `map` is the mapped file whose bytes `bytes` are, if it is one: the weights are then
+/// read in place. Returns the model and where its scoring part lies, with its checksum.
+fn read_model(
+    bytes: &[u8],
+    map: Option<&Arc<memmap2::Mmap>>,
+    origin: &str,
+    load: Load,
+) -> Result<(Classifier, ScoringPart)> {
+    let fail = |message: String| Error::model(origin, message);
+    let size = bytes.len() as u64;
+    let header =
+        Header::check(&bytes[..bytes.len().min(HEADER_LEN as usize)], size).map_err(fail)?;
+    header.check_length(size - HEADER_LEN).map_err(fail)?;
+    let (version, scoring_checksum, exact_checksum) = (
+        header.version,
+        header.scoring_checksum,
+        header.exact_checksum,
+    );
+    let corrupted = |what: &str| fail(format!("corrupted: {what}"));
+    let mismatch = || fail("checksum mismatch: the file is corrupted".into());
+    // The checksum comes first for the user: a fault found in the structure before it could
+    // be computed is reported as a mismatch unless the bytes are those that were written.
+    let payload = &bytes[HEADER_LEN as usize..];
+    let Layout {
+        mut meta,
+        word_count,
+        ngram_count,
+        cells,
+        weights_start,
+        weights,
+        known,
+        ngram_tables,
+        word_tables,
+        mut payload,
+    } = layout(payload, version, origin).map_err(|error| {
+        match checksums_hold_somewhere(payload, scoring_checksum, exact_checksum) {
+            true => error,
+            false => mismatch(),
+        }
+    })?;
+    let k = meta.labels.len();
+    let features = word_count.saturating_add(ngram_count);
     // The vocabulary is made (format 6: its words indexed, its stored tables checked; before:
     // its tables built) while the scoring part's checksum is computed and the known words
     // are checked: together they are most of the loading time, they do not depend on each
@@ -751,9 +1054,6 @@ fn read_model(
         std::mem::take(&mut meta.words),
         std::mem::take(&mut meta.ngrams),
     );
-    if version >= 6 && !ngrams.is_empty() {
-        return Err(corrupted("n-grams in the metadata"));
-    }
     let n_words = usize::try_from(word_count).map_err(|_| corrupted("word count"))?;
     let (vocabulary, (checksum, (weights, known))) = rayon::join(
         || match ngram_tables {
@@ -799,9 +1099,10 @@ fn read_model(
     if checksum != scoring_checksum {
         return Err(mismatch());
     }
-    if !meta.has_counts && payload.remaining() != 0 {
-        return Err(corrupted("bytes left after the scoring part"));
-    }
+    let scoring = ScoringPart {
+        range: HEADER_LEN as usize..HEADER_LEN as usize + payload.at,
+        checksum,
+    };
     let sums = if meta.has_counts && load == Load::Full {
         let training_start = payload.at;
         let mut sums = Vec::with_capacity(k);
@@ -862,7 +1163,7 @@ fn read_model(
             ));
         }
     }
-    Ok(model)
+    Ok((model, scoring))
 }
 
 /// Writes a model file atomically: readers see the old file or the complete new one.
@@ -1062,17 +1363,46 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Temporary files of [`AtomicFile`]s not yet committed, for [`remove_pending_files`].
 static PENDING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-fn pending() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
-    PENDING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+fn pending() -> Pending {
+    Pending(
+        PENDING
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    )
+}
+
+/// [`PENDING`], locked. What is added to it or taken from it is also published in (or
+/// withdrawn from) [`crate::pending`] (Linux), whose C strings a handler of SIGBUS reads
+/// without locking.
+struct Pending(std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>);
+
+impl Pending {
+    fn push(&mut self, path: std::path::PathBuf) {
+        #[cfg(target_os = "linux")]
+        crate::pending::register(&path);
+        self.0.push(path);
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&std::path::PathBuf) -> bool) {
+        self.0.retain(|path| {
+            let kept = keep(path);
+            #[cfg(target_os = "linux")]
+            if !kept {
+                crate::pending::unregister(path);
+            }
+            kept
+        });
+    }
 }
 
 /// Deletes the temporary files of every uncommitted [`AtomicFile`]: for a signal handler,
 /// since destructors do not run when the process is interrupted.
 pub fn remove_pending_files() {
-    for path in pending().drain(..) {
-        let _ = std::fs::remove_file(path);
+    let mut pending = pending();
+    for path in std::mem::take(&mut *pending.0) {
+        let _ = std::fs::remove_file(&path);
+        #[cfg(target_os = "linux")]
+        crate::pending::unregister(&path);
     }
 }
 
@@ -1486,6 +1816,155 @@ mod tests {
         assert!(error_of(&longer).contains("unexpected bytes"));
     }
 
+    #[test]
+    fn damage_before_the_checksum_is_known_is_reported_as_a_mismatch() {
+        // The metadata says where the scoring part ends, so it is read before its checksum
+        // can be computed: a fault found there is the checksum's to report.
+        let model = model();
+        let bytes = to_bytes(&model).unwrap();
+        let parts = sections(&bytes, model.scoring_weights().len());
+        for at in HEADER_LEN as usize..parts.meta_end + 16 {
+            for flip in [0x01, 0x5a, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[at] ^= flip;
+                for load in [Load::Full, Load::Scoring] {
+                    let message = match from_bytes(&damaged, "test.model", load) {
+                        Ok(_) => panic!("flip {flip:#x} at {at}: loaded"),
+                        Err(e) => e.to_string(),
+                    };
+                    assert!(
+                        message.ends_with("checksum mismatch: the file is corrupted"),
+                        "flip {flip:#x} at {at}: {message}"
+                    );
+                }
+            }
+        }
+        // Bytes that are those written (the checksum made right again) report their own
+        // fault, in a user's words: not postcard's ("Serde Deserialization Error").
+        let mut undecodable = 0;
+        for at in HEADER_LEN as usize + 8..parts.meta_end {
+            let damaged = rewritten(&bytes, parts.end, at, &[bytes[at] ^ 0x5a]);
+            if let Err(e) = from_bytes(&damaged, "test.model", Load::Scoring) {
+                let message = e.to_string();
+                assert!(!message.contains("checksum"), "at {at}: {message}");
+                for internal in ["Serde", "Found", "Tried", "varint", "Hit the end"] {
+                    assert!(!message.contains(internal), "at {at}: {message}");
+                }
+                undecodable += message.contains("the metadata cannot be decoded") as usize;
+            }
+        }
+        assert!(undecodable > 0);
+    }
+
+    #[test]
+    fn checksums_are_found_at_any_split() {
+        let payload: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        for split in [0, 1, 150, 299, 300] {
+            let scoring = crc32fast::hash(&payload[..split]);
+            let training = crc32fast::hash(&payload[split..]);
+            assert!(
+                checksums_hold_somewhere(&payload, scoring, training),
+                "{split}"
+            );
+            assert!(!checksums_hold_somewhere(&payload, scoring ^ 1, training));
+            assert!(!checksums_hold_somewhere(&payload, scoring, training ^ 1));
+        }
+    }
+
+    #[test]
+    fn a_stream_is_read_as_far_as_its_header_announces() {
+        let bytes = to_bytes(&model()).unwrap();
+        assert_eq!(read_stream(&mut bytes.as_slice(), "s").unwrap(), bytes);
+        let error = |e: Error| e.to_string();
+        // Endless bytes that are no model: refused after the header's worth.
+        let message = error(read_stream(&mut std::io::repeat(b'y'), "s").unwrap_err());
+        assert!(message.contains("no ARTCLASS header"), "{message}");
+        // A model followed by endless bytes, or by a few.
+        let mut endless = bytes.as_slice().chain(std::io::repeat(0));
+        let message = error(read_stream(&mut endless, "s").unwrap_err());
+        assert!(
+            message.contains("at least 1048576 unexpected bytes"),
+            "{message}"
+        );
+        let mut longer = bytes.as_slice().chain(&b"junk"[..]);
+        let message = error(read_stream(&mut longer, "s").unwrap_err());
+        assert!(
+            message.ends_with(": 4 unexpected bytes after the payload"),
+            "{message}"
+        );
+        // A huge announced length is not allocated: the bytes there are are read, and
+        // refused as a file that short would be.
+        let mut huge = bytes[..HEADER_LEN as usize].to_vec();
+        huge[12..20].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+        huge.extend_from_slice(&[0; 100]);
+        let read = read_stream(&mut huge.as_slice(), "s").unwrap();
+        assert!(read.capacity() < 1 << 20);
+        assert!(error_of(&read).contains("truncated: payload is 100 bytes"));
+        // Shorter than a header, or a newer format: refused before the payload is read.
+        let message = error(read_stream(&mut &bytes[..10], "s").unwrap_err());
+        assert!(message.contains("truncated: 10 bytes"), "{message}");
+        let mut newer = bytes[..HEADER_LEN as usize].to_vec();
+        newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let mut newer = newer.as_slice().chain(std::io::repeat(0));
+        let message = error(read_stream(&mut newer, "s").unwrap_err());
+        assert!(
+            message.contains("newer than this artclass reads"),
+            "{message}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_model_file_rewritten_in_place_is_told_from_one_renamed_over() {
+        use std::os::unix::fs::{FileExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.artclass");
+        // Dated in the past, so that a change now shows whatever the clock's tick.
+        let backdate = |path: &Path| {
+            let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+            file.set_modified(past).unwrap();
+            file.metadata().unwrap().modified().unwrap()
+        };
+        save(&model(), &path).unwrap();
+        backdate(&path);
+        let loaded = load(&path, Load::Scoring).unwrap();
+        loaded.check_model_file_unchanged().unwrap();
+        // Replaced by a rename (unlinked: its status changes), its mode changed: no harm.
+        save(&model(), &path).unwrap();
+        loaded.check_model_file_unchanged().unwrap();
+        backdate(&path);
+        let loaded = load(&path, Load::Scoring).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        loaded.check_model_file_unchanged().unwrap();
+        // Its bytes written over themselves: the times tell.
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        file.write_all_at(&bytes, 0).unwrap();
+        let message = loaded.check_model_file_unchanged().unwrap_err().to_string();
+        assert!(
+            message.contains("m.artclass: was rewritten in place"),
+            "{message}"
+        );
+        // A weight changed and the modification time set back as it was (`cp -p`, `rsync
+        // -t`): the content tells.
+        let when = backdate(&path);
+        let loaded = load(&path, Load::Scoring).unwrap();
+        let weights = sections(&bytes, loaded.scoring_weights().len()).weights;
+        file.write_all_at(&[bytes[weights] ^ 1], weights as u64)
+            .unwrap();
+        file.set_modified(when).unwrap();
+        let message = loaded.check_model_file_unchanged().unwrap_err().to_string();
+        assert!(message.contains("rewritten in place"), "{message}");
+        // Read whole, or built in: nothing to check.
+        assert!(
+            from_bytes(&bytes, "b", Load::Scoring)
+                .unwrap()
+                .check_model_file_unchanged()
+                .is_ok()
+        );
+    }
+
     /// Where the scoring part's sections of a model file start (format 5 on): the weights,
     /// the known words, then (format 6) the n-grams, their table and filter, and where it ends.
     struct Sections {
@@ -1627,6 +2106,8 @@ mod tests {
         assert!(parts.weights > parts.meta_end);
         let mut dirty = bytes.clone();
         dirty[parts.meta_end] = 1;
+        assert!(error_of(&dirty).contains("checksum mismatch"));
+        recheck_scoring(&mut dirty, parts.end);
         assert!(error_of(&dirty).contains("corrupted: padding"));
     }
 

@@ -89,9 +89,11 @@ impl<T: Plain> Deref for Table<T> {
                 // map and are aligned for `T`, on a little-endian CPU; any bytes are a valid
                 // `T` (`Plain`). The map is read-only and private, and artclass only ever
                 // replaces a model file by renaming a new one over it, which leaves this
-                // mapping on the old file. Another program truncating or rewriting the file
-                // in place while it is scored is not guarded against (as with any mapped
-                // file, ripgrep's included).
+                // mapping on the old file. Another program truncating the file in place
+                // makes this read fault (SIGBUS, which `main` handles by cleaning up and
+                // dying of it); rewriting it in place changes the values read, which
+                // `Classifier::check_model_file_unchanged` tells before a run's output is
+                // committed.
                 unsafe { std::slice::from_raw_parts(map.as_ptr().add(*start).cast::<T>(), *len) }
             }
         }

@@ -68,6 +68,8 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     out.flush().map_err(stdout_error)?;
+    // Rewritten in place meanwhile, the model may have classified with other weights.
+    model.check_model_file_unchanged()?;
     if unreadable > 0 {
         return Err(artclass::Error::input(
             "classify",

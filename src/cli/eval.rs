@@ -87,6 +87,8 @@ pub fn run(args: Args) -> Result<()> {
             let model = args.model.load()?;
             let data = read()?;
             let evaluation = evaluate_model(&model, &data)?;
+            // Rewritten in place meanwhile, the model may have scored with other weights.
+            model.check_model_file_unchanged()?;
             warn_unknown_labels(&model, &evaluation, &args.input);
             let title = format!("artclass eval on {}", input::display_name(&args.input));
             let text = match args.json {

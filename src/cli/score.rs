@@ -116,6 +116,7 @@ pub fn run(args: Args) -> Result<()> {
             let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout().lock());
             let stats = job.run(chunks, &mut out, rejects.as_mut(), "<stdout>")?;
             out.flush().map_err(stdout_error)?;
+            model.check_model_file_unchanged()?;
             stats
         }
         false => {
@@ -125,6 +126,8 @@ pub fn run(args: Args) -> Result<()> {
             let mut out = SyncingWriter::new(&file, &name, threaded)?;
             let stats = job.run(chunks, &mut out, rejects.as_mut(), &name)?;
             out.finish()?;
+            // Rewritten in place mid-run, the model may have scored rows with other weights.
+            model.check_model_file_unchanged()?;
             file.commit()?;
             stats
         }
