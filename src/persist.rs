@@ -410,7 +410,14 @@ pub fn load(path: &Path, load: Load) -> Result<Classifier> {
         )
     })?;
     // Taken before the bytes are read, so that a change while they are read shows too.
-    let stamp = file.metadata().map(|m| Stamp::of(&m));
+    let metadata = file.metadata();
+    if metadata.as_ref().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::model(
+            &origin,
+            "is a directory, expected a model file",
+        ));
+    }
+    let stamp = metadata.map(|m| Stamp::of(&m));
     // SAFETY: the map is private and read-only, and it is only read through slices checked
     // against its length. What `F32Table` says about files changed under a map applies.
     match unsafe { memmap2::Mmap::map(&file) } {

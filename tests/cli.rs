@@ -1156,6 +1156,11 @@ fn bad_model_files_are_refused() {
         dir.path(),
         &["missing.artclass", "no such file"],
     );
+    fails_with(
+        &["classify", "--model", ".", "a.txt"],
+        dir.path(),
+        &["model .: is a directory, expected a model file"],
+    );
     write(dir.path(), "notes.txt", "not a model at all");
     fails_with(
         &["classify", "--model", "notes.txt", "a.txt"],
