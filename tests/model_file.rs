@@ -21,15 +21,6 @@ fn model_in(dir: &Path) -> PathBuf {
     path
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// CSV rows of articles the model knows words of, numbered from `first`.
 fn rows(first: usize, count: usize) -> String {
     (first..first + count)
@@ -48,14 +39,9 @@ fn rows(first: usize, count: usize) -> String {
 #[test]
 fn an_endless_stream_that_is_no_model_is_refused_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("model.fifo");
-    match std::process::Command::new("mkfifo").arg(&fifo).status() {
-        Ok(status) if status.success() => {}
-        _ => {
-            eprintln!("skipped: no mkfifo on this machine");
-            return;
-        }
-    }
+    let Some(fifo) = fifo(dir.path(), "model.fifo") else {
+        return;
+    };
     let article = write(dir.path(), "article.txt", ARTICLE_COWORKING);
     // `yes` into the pipe until the reader goes (the write then fails): not joined, since it
     // would wait for ever on a reader that never opened the pipe.

@@ -20,15 +20,6 @@ fn read_csv(path: &std::path::Path, delimiter: u8) -> (Vec<String>, Vec<Vec<Stri
     (header, rows)
 }
 
-fn names_in(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Scores `dir/in.csv` into `out.csv` with `--rejects bad.csv`: the summary on stderr, and the
 /// first column of the rows scored.
 fn score_setting_bad_rows_aside(dir: &std::path::Path, threads: &str) -> (String, Vec<String>) {
@@ -332,14 +323,9 @@ fn an_interrupted_run_leaves_no_output_that_looks_finished() {
 fn output_to_a_pipe_is_written_into_it_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("out.fifo");
-    match std::process::Command::new("mkfifo").arg(&fifo).status() {
-        Ok(status) if status.success() => {}
-        _ => {
-            eprintln!("skipped: no mkfifo on this machine");
-            return;
-        }
-    }
+    let Some(fifo) = fifo(dir.path(), "out.fifo") else {
+        return;
+    };
     write(
         dir.path(),
         "in.csv",

@@ -64,6 +64,28 @@ pub fn utf16le(text: &str) -> Vec<u8> {
     text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// The names in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A named pipe `dir/name`, or None (said on stderr) where `mkfifo` is not there to make it.
+pub fn fifo(dir: &Path, name: &str) -> Option<PathBuf> {
+    let fifo = dir.join(name);
+    match std::process::Command::new("mkfifo").arg(&fifo).status() {
+        Ok(status) if status.success() => Some(fifo),
+        _ => {
+            eprintln!("skipped: no mkfifo on this machine");
+            None
+        }
+    }
+}
+
 /// Writes `contents` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
