@@ -1177,7 +1177,15 @@ fn read_model(
 pub fn save(model: &Classifier, path: &Path) -> Result<()> {
     let mut file = AtomicFile::create(path)?;
     let mut image = file_image(model, FORMAT_VERSION)?;
+    // A model cut short is no model: a reader that leaves early (`| head -c 10`) fails the
+    // run, unlike one of text output, which may stop reading when it has what it wants.
     let in_place = |e: Error| match e {
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            Error::input(
+                crate::error::printable(path),
+                "the reader closed the pipe before the model was whole",
+            )
+        }
         Error::Io { source, .. } => Error::io(path, source),
         other => other,
     };
@@ -1191,7 +1199,7 @@ pub fn save(model: &Classifier, path: &Path) -> Result<()> {
         write_model(model, &mut out).map_err(in_place)?;
         // Flushed here, its error seen: dropped, the buffer would write its last megabyte
         // and ignore a full disk or a closed pipe.
-        out.flush().map_err(|e| Error::io(path, e))?;
+        out.flush().map_err(|e| in_place(Error::io(path, e)))?;
     }
     file.commit()
 }

@@ -1496,6 +1496,31 @@ fn a_model_written_into_a_full_device_fails() {
     );
 }
 
+/// A model sent into a pipe whose reader leaves before it is whole fails the run: a text
+/// output may be cut short by its reader (`| head`), a model may not.
+#[cfg(unix)]
+#[test]
+fn a_model_cut_short_by_its_reader_fails() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("artclass"))
+        .args(["train", "--output", "/dev/stdout", "--input"])
+        .arg(corpus())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The built-in model's 1.5 MB do not fit in a pipe's buffer: the writer waits for this
+    // reader, which takes a few bytes and goes.
+    let mut start = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("/dev/stdout: the reader closed the pipe before the model was whole"),
+        "{stderr}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn a_model_sent_to_standard_output_is_whole_and_the_report_goes_to_stderr() {

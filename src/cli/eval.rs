@@ -22,7 +22,10 @@ pub struct Args {
     input: PathBuf,
     #[command(flatten)]
     pub(super) csv: LabeledCsvArgs,
-    /// Print one JSON object: accuracy, macro_f1, per_label, labels, confusion
+    /// Print one JSON object: documents, accuracy, macro_f1, log_loss, per_label, labels,
+    /// confusion. With --cv, accuracy and macro_f1 are the folds' means (with _std, and
+    /// per_fold); log_loss, per_label and confusion, as out_of_fold, are of the out-of-fold
+    /// predictions all together
     #[arg(long)]
     json: bool,
     /// Instead of testing a model, cross-validate the training settings below on --input with

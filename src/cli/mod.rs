@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 #[derive(Parser)]
 #[command(name = "artclass", version, max_term_width = 100)]
 struct Cli {
-    /// Worker threads for analysis and scoring, 1 to 1024 [default: all cores]
+    /// Worker threads, 1 to 1024 [default: all cores]
     #[arg(long, global = true, value_name = "N", value_parser = in_range(1, MAX_THREADS))]
     threads: Option<usize>,
 
@@ -114,7 +114,7 @@ struct LabeledCsvArgs {
     /// CSV column holding each article's label
     #[arg(long, value_name = "NAME", default_value = "label")]
     label_column: String,
-    /// CSV field delimiter (one character, or `tab`)
+    /// CSV field delimiter (one ASCII character, or `tab`)
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     delimiter: u8,
     /// Which of the flags above the command line gave (filled in by [`run`]): a directory
@@ -407,7 +407,8 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
         };
         if inside {
             return Err(Error::Usage(format!(
-                "{flag} {}: that is inside the {what} {}; write it elsewhere",
+                "{flag} {}: a .txt file inside the {what} {} is read as an article; write \
+                 it elsewhere",
                 output.display(),
                 input.display()
             )));

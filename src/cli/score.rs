@@ -31,7 +31,7 @@ pub struct Args {
     /// CSV column holding the article text
     #[arg(long, value_name = "NAME", default_value = "text")]
     text_column: String,
-    /// CSV field delimiter of input and output (one character, or `tab`)
+    /// CSV field delimiter of input and output (one ASCII character, or `tab`)
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     delimiter: u8,
     /// Write bad rows (ragged, misquoted, text not UTF-8) to this CSV with their line and reason, and go
