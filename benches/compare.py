@@ -23,7 +23,8 @@ import time
 def run(command):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    if subprocess.run(command, stdout=subprocess.DEVNULL).returncode != 0:
+        sys.exit("failed: " + shlex.join(command))
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -31,8 +32,9 @@ def run(command):
 
 
 def main():
-    if len(sys.argv) < 4:
-        sys.exit(__doc__)
+    usage = "usage: compare.py ROUNDS COMMAND COMMAND [COMMAND...]\n" + __doc__
+    if len(sys.argv) < 4 or not sys.argv[1].isdigit() or int(sys.argv[1]) < 1:
+        sys.exit(usage)
     rounds = int(sys.argv[1])
     commands = [shlex.split(c) for c in sys.argv[2:]]
     walls = [[] for _ in commands]
@@ -49,10 +51,11 @@ def main():
     for i in range(1, len(commands)):
         wall_gain = [a - b for a, b in zip(walls[0], walls[i])]
         cpu_gain = [a - b for a, b in zip(cpus[0], cpus[i])]
-        print(f"[{i}] against [0], {rounds} rounds: wall {statistics.median(wall_gain) * 1e3:+.1f} ms "
-              f"faster (median), faster in {sum(g > 0 for g in wall_gain)}; "
-              f"CPU {statistics.median(cpu_gain) * 1e3:+.1f} ms less, "
-              f"less in {sum(g > 0 for g in cpu_gain)}")
+        wall_ms, cpu_ms = statistics.median(wall_gain) * 1e3, statistics.median(cpu_gain) * 1e3
+        print(f"[{i}] against [0], {rounds} rounds: wall {abs(wall_ms):.1f} ms "
+              f"{'faster' if wall_ms >= 0 else 'slower'} (median), faster in "
+              f"{sum(g > 0 for g in wall_gain)}; CPU {abs(cpu_ms):.1f} ms "
+              f"{'less' if cpu_ms >= 0 else 'more'}, less in {sum(g > 0 for g in cpu_gain)}")
 
 
 if __name__ == "__main__":

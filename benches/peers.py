@@ -5,7 +5,7 @@
   then read test.csv and predict probabilities (MB/s over the test file);
 * fastText supervised: train on train.csv, then read test.csv and predict (MB/s).
 
-Needs ../shared/data/20newsgroups and `pip install scikit-learn pandas fasttext-wheel`.
+Needs ../shared/data/20newsgroups and `pip install scikit-learn fasttext-wheel`.
 Prints one line per measurement. Usage: python3 benches/peers.py
 """
 import csv
@@ -76,5 +76,12 @@ def report(name, fit, predict, f1):
 
 
 if __name__ == "__main__":
+    if not os.path.isfile(TRAIN):
+        sys.exit("needs %s (not in a user's clone)" % os.path.normpath(DATA))
+    for module, package in (("sklearn", "scikit-learn"), ("fasttext", "fasttext-wheel")):
+        try:
+            __import__(module)
+        except ImportError:
+            sys.exit("needs %s: pip install %s" % (module, package))
     sklearn_nb()
     fasttext_nb()

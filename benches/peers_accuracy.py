@@ -19,9 +19,12 @@ import csv
 import os
 import sys
 
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.naive_bayes import MultinomialNB
+try:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.naive_bayes import MultinomialNB
+except ImportError:
+    sys.exit("needs scikit-learn: pip install scikit-learn")
 
 csv.field_size_limit(sys.maxsize)
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")

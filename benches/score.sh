@@ -8,6 +8,9 @@
 #   benches/score.sh                       # needs ../shared/data/20newsgroups
 #   TRAIN_FLAGS="--lang en --ngrams 1" RUNS=5 benches/score.sh
 #   OUT=/dev/null benches/score.sh         # leave out the cost of writing the output file
+#
+# Its files stay in WORK (default /tmp/artclass-bench) for the next run: the model (59 MB),
+# the large input big.csv (559 MB, built once) and the last output. Remove WORK to free them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=../shared/data/20newsgroups
@@ -26,7 +29,9 @@ $bin train --input "$data/train.csv" --output "$model" $train_flags | tail -2 | 
 
 big=$work/big.csv
 if [ ! -s "$big" ]; then
-  { head -n 1 "$data/test.csv"; for _ in $(seq 40); do tail -n +2 "$data/test.csv"; done; } > "$big"
+  # Built beside it and renamed when whole: an interrupted build leaves no short big.csv.
+  { head -n 1 "$data/test.csv"; for _ in $(seq 40); do tail -n +2 "$data/test.csv"; done; } > "$big.part"
+  mv "$big.part" "$big"
 fi
 test_rows=$(python3 -c 'import csv,sys; csv.field_size_limit(sys.maxsize); print(sum(1 for _ in csv.reader(open(sys.argv[1]))) - 1)' "$data/test.csv")
 

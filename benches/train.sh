@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data=../shared/data/20newsgroups
 [ -f "$data/train.csv" ] || { echo "needs $data (not in a user's clone)" >&2; exit 1; }
+/usr/bin/time -f '%e' true 2>/dev/null ||
+  { echo "needs GNU time as /usr/bin/time (Debian: apt-get install time)" >&2; exit 1; }
 runs=${RUNS:-5}
 train_flags=${TRAIN_FLAGS:---lang en}
 work=$(mktemp -d)
@@ -22,8 +24,14 @@ for threads in 1 2; do
   results=()
   for _ in $(seq "$runs"); do
     # shellcheck disable=SC2086
-    results+=("$( { /usr/bin/time -f '%e %M' "$bin" --threads "$threads" train \
-      --input "$data/train.csv" --output "$work/t$threads.artclass" $train_flags >/dev/null; } 2>&1 | tail -n 1)")
+    if ! /usr/bin/time -o "$work/time" -f '%e %M' "$bin" --threads "$threads" train \
+      --input "$data/train.csv" --output "$work/t$threads.artclass" $train_flags \
+      >/dev/null 2>"$work/log"; then
+      echo "artclass train failed:" >&2
+      cat "$work/log" >&2
+      exit 1
+    fi
+    results+=("$(tail -n 1 "$work/time")")
   done
   median=$(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
   read -r seconds kb <<< "$median"

@@ -31,5 +31,5 @@ print("%8.4f %26s %.4f" % (d["macro_f1"], "/".join("%.2f" % r[k] for k in ["cowo
   dev_ll=${dev_line##* }; dev_line=${dev_line% *}
   # shellcheck disable=SC2086
   cv=$($bin eval --cv 5 --input data/corpus --json $s | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.4f %8.4f" % (d["macro_f1"], d["log_loss"]))')
-  printf '%-46s %s %18s %8s\n' "$s" "$dev_line" "$cv" "$dev_ll"
+  printf '%-46s %s %18s %8s\n' "${s:-(defaults)}" "$dev_line" "$cv" "$dev_ll"
 done
