@@ -1242,9 +1242,25 @@ fn bad_settings_are_refused_before_any_work() {
         .failure()
         .code(2);
     // Training settings and the seed shape `eval --cv` only: elsewhere they would be ignored.
-    for args in [
-        &["eval", "--input", "train.csv", "--ngrams", "1"][..],
-        &["eval", "--input", "train.csv", "--seed", "3"],
+    refused_with(
+        &["eval", "--input", "train.csv", "--ngrams", "1"],
+        dir.path(),
+        &["--ngrams: training setting shapes the models of --cv only"],
+    );
+    refused_with(
+        &[
+            "eval",
+            "--input",
+            "train.csv",
+            "--seed",
+            "3",
+            "--stem",
+            "true",
+        ],
+        dir.path(),
+        &["--stem, --seed: training settings shape the models of --cv only"],
+    );
+    refused_with(
         &[
             "eval",
             "--input",
@@ -1254,14 +1270,12 @@ fn bad_settings_are_refused_before_any_work() {
             "--alpha",
             "5",
         ],
-    ] {
-        artclass()
-            .current_dir(dir.path())
-            .args(args)
-            .assert()
-            .failure()
-            .code(2);
-    }
+        dir.path(),
+        &[
+            "--alpha: training setting",
+            "without --cv, eval tests a model",
+        ],
+    );
     assert!(!dir.path().join("m").exists());
 }
 

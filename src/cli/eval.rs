@@ -36,10 +36,17 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     plot: Option<PathBuf>,
     /// Seed of the fold assignment for --cv
-    #[arg(long, value_name = "N", default_value_t = 42, requires = "cv")]
+    #[arg(long, value_name = "N", default_value_t = 42)]
     seed: u64,
     #[command(flatten)]
     training: TrainingArgs,
+}
+
+impl Args {
+    /// Whether `--cv` was given: the training settings then shape its models.
+    pub(super) fn cross_validates(&self) -> bool {
+        self.cv.is_some()
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {

@@ -50,17 +50,21 @@ enum Command {
 }
 
 pub fn run() -> Result<()> {
-    // The training settings of `eval` apply to `--cv` only: without it, the model's own.
-    let command = Cli::command().mut_subcommand("eval", |eval| {
-        eval.mut_group("TrainingArgs", |group| group.requires("cv"))
-            .mut_arg("model", |model| model.conflicts_with("TrainingArgs"))
-    });
+    let command = Cli::command();
+    let training_ids: Vec<String> = command
+        .find_subcommand("eval")
+        .and_then(|eval| eval.get_groups().find(|g| g.get_id() == "TrainingArgs"))
+        .map(|group| group.get_args().map(|id| id.to_string()).collect())
+        .unwrap_or_default();
     let matches = command.get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Some((_, sub)) = matches.subcommand() {
         match &mut cli.command {
             Command::Train(args) => args.csv.note_given(sub),
-            Command::Eval(args) => args.csv.note_given(sub),
+            Command::Eval(args) => {
+                args.csv.note_given(sub);
+                refuse_training_flags_without_cv(args, sub, &training_ids)?;
+            }
             Command::Classify(_) | Command::Score(_) => {}
         }
     }
@@ -76,6 +80,37 @@ pub fn run() -> Result<()> {
         Command::Score(args) => score::run(args),
         Command::Eval(args) => eval::run(args),
     }
+}
+
+/// The training settings of `eval` (and `--seed`) shape `--cv` only: without it, `eval`
+/// tests a model as it was trained, and a setting given would be ignored, so it is refused.
+fn refuse_training_flags_without_cv(
+    args: &eval::Args,
+    matches: &clap::ArgMatches,
+    training_ids: &[String],
+) -> Result<()> {
+    if args.cross_validates() {
+        return Ok(());
+    }
+    let given: Vec<String> = training_ids
+        .iter()
+        .map(String::as_str)
+        .chain(["seed"])
+        .filter(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|id| format!("--{}", id.replace('_', "-")))
+        .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    let (s, shape) = match given.len() {
+        1 => ("", "shapes"),
+        _ => ("s", "shape"),
+    };
+    Err(Error::Usage(format!(
+        "{}: training setting{s} {shape} the models of --cv only; without --cv, eval tests \
+         a model as it was trained (--model, or the built-in one)",
+        given.join(", ")
+    )))
 }
 
 /// `--model`, shared by the commands that use a model.
