@@ -732,10 +732,7 @@ fn read_listing(root: &Path, listing: Vec<LabelDirectory>) -> Result<LabeledText
 /// noncharacter: labels are printed tab-separated, one result per line, and are columns'
 /// names in `score`'s output. An empty label is left to the caller to name.
 fn clean_label(raw: &str, origin: impl FnOnce() -> String) -> Result<String> {
-    use unicode_normalization::UnicodeNormalization;
-    let label = raw.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
-    });
+    let label = normalize_label(raw);
     if let Some(bad) = label.chars().find(|&c| crate::error::unprintable(c)) {
         let what = match bad.is_control() {
             true => "a control character",
@@ -745,15 +742,26 @@ fn clean_label(raw: &str, origin: impl FnOnce() -> String) -> Result<String> {
             origin(),
             format!(
                 "label '{}' holds {what} (U+{:04X}): labels are one-line names",
-                crate::error::printable_text(label),
+                crate::error::printable_text(&label),
                 bad as u32
             ),
         ));
     }
-    Ok(match label.is_ascii() {
+    Ok(label)
+}
+
+/// `raw` as labels are read since 2026-11-23: spaces and invisible characters around it
+/// dropped, in NFC. For matching a label against those of a model trained before, which
+/// kept its labels as they were written.
+pub fn normalize_label(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let label = raw.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    });
+    match label.is_ascii() {
         true => label.to_string(),
         false => label.nfc().collect(),
-    })
+    }
 }
 
 /// Reads one article from a file, or from stdin for `-`; it must be UTF-8 and not blank.

@@ -12,7 +12,6 @@ pub mod input;
 pub mod metrics;
 pub mod model;
 #[cfg(target_os = "linux")]
-#[cfg(target_os = "linux")]
 pub mod pending;
 pub mod persist;
 pub mod plot;

@@ -24,10 +24,16 @@ fn main() {
 /// Ctrl-C, kill, hang-up: remove half-written outputs, then die of the signal itself, as if
 /// it had not been caught, so that the shell sees 128 + its number (130 for Ctrl-C, 143 for
 /// `kill`) and a script's loop stops.
+/// A signal the parent set to be ignored (`nohup`, a background job of a script) stays
+/// ignored.
 #[cfg(unix)]
 fn remove_pending_files_on_signals() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+    let caught: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter(|&signal| !ignored(signal))
+        .collect();
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(caught) else {
         return;
     };
     std::thread::spawn(move || {
@@ -37,6 +43,22 @@ fn remove_pending_files_on_signals() {
             std::process::exit(128 + signal);
         }
     });
+}
+
+/// Whether `signal` is set to be ignored, as inherited from the parent.
+#[cfg(target_os = "linux")]
+fn ignored(signal: i32) -> bool {
+    // SAFETY: reads the current action into a zeroed struct; installs nothing.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+#[cfg(all(unix, not(target_os = "linux")))]
+fn ignored(_signal: i32) -> bool {
+    false
 }
 
 /// A bus error is what reading a mapped file past its end does: the model file truncated in
@@ -75,6 +97,16 @@ fn remove_pending_files_on_bus_errors() {
         // Not reached: the default action ends the process (failing that, it aborts).
         signal_hook::low_level::exit(128 + SIGBUS);
     };
+    // The standard library's own SIGBUS handler (stack overflow detection; Linux reports an
+    // overflow as SIGSEGV anyway) would run first, chained by signal-hook, and reset SIGBUS
+    // to its default: a second thread faulting then would end the process before the first
+    // had cleaned up. With the default action as the one replaced, nothing is chained.
+    // SAFETY: a zeroed sigaction with SIG_DFL is a valid argument; no old action is read.
+    unsafe {
+        let mut default: libc::sigaction = std::mem::zeroed();
+        default.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(SIGBUS, &default, std::ptr::null_mut());
+    }
     // SAFETY: the action is async-signal-safe (see above) and never returns to the faulting
     // instruction. SIGBUS is not among the signals signal-hook forbids.
     let _ = unsafe { signal_hook::low_level::register(SIGBUS, action) };

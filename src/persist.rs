@@ -1310,7 +1310,13 @@ fn may_create_files_in(dir: &Path) -> std::io::Result<()> {
             )
         };
         if status != 0 {
-            return Err(std::io::Error::last_os_error());
+            let error = std::io::Error::last_os_error();
+            // Some container sandboxes refuse faccessat2 itself (EPERM, ENOSYS): no answer,
+            // and creating the file will tell.
+            if matches!(error.raw_os_error(), Some(libc::EPERM | libc::ENOSYS)) {
+                return Ok(());
+            }
+            return Err(error);
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -1410,10 +1416,16 @@ impl Pending {
     }
 }
 
+/// Set, under [`PENDING`]'s lock, once the process is going because of a signal: no
+/// temporary file is renamed into place after that (see [`AtomicFile::commit`]).
+static DYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Deletes the temporary files of every uncommitted [`AtomicFile`]: for a signal handler,
-/// since destructors do not run when the process is interrupted.
+/// since destructors do not run when the process is interrupted. A commit under way
+/// finishes first (it holds the lock across its rename); none starts after.
 pub fn remove_pending_files() {
     let mut pending = pending();
+    DYING.store(true, std::sync::atomic::Ordering::SeqCst);
     for path in std::mem::take(&mut *pending.0) {
         let _ = std::fs::remove_file(&path);
         #[cfg(target_os = "linux")]
@@ -1584,7 +1596,18 @@ impl AtomicFile {
             // descriptor kept across the rename and closed on a thread of its own, that
             // overlaps with what the process does next, unmapping and freeing its memory.
             let replaced = open_replaced(&path);
+            // Renamed under the lock of the pending files, unless a signal's clean-up has
+            // begun: the file is then gone or going, and so is the process (the handler
+            // raises the signal again), which waits here rather than report its removal.
+            let pending = pending();
+            if DYING.load(std::sync::atomic::Ordering::SeqCst) {
+                drop(pending);
+                loop {
+                    std::thread::park();
+                }
+            }
             temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+            drop(pending);
             if let Some(replaced) = replaced {
                 // Not joined: the process waits for a closing descriptor as it exits. Should
                 // no thread start, the descriptor closes here.

@@ -1131,6 +1131,46 @@ fn labels_are_normalised_and_training_says_what_it_could_not_use() {
     );
 }
 
+/// A model trained before labels were normalised (here through the library, which takes
+/// labels as given) keeps `café` decomposed: a test set read now, normalised, matches it.
+#[test]
+fn eval_matches_labels_of_a_model_that_kept_them_decomposed() {
+    let dir = tempfile::tempdir().unwrap();
+    let decomposed = "cafe\u{301}".to_string();
+    let texts: Vec<String> = [ARTICLE_COWORKING, ARTICLE_CUSTOMER]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    let labels = vec![decomposed.clone(), "relation".to_string()];
+    let model = artclass::ClassifierParams::new(artclass::Language::French)
+        .min_df(1)
+        .check()
+        .unwrap()
+        .fit(&texts, &labels)
+        .unwrap();
+    artclass::persist::save(&model, &dir.path().join("old.artclass")).unwrap();
+    write(
+        dir.path(),
+        "test.csv",
+        format!("label,text\ncafé,\"{ARTICLE_COWORKING}\"\nrelation,\"{ARTICLE_CUSTOMER}\"\n"),
+    );
+    let output = succeeds(artclass().current_dir(dir.path()).args([
+        "eval",
+        "--json",
+        "--model",
+        "old.artclass",
+        "--input",
+        "test.csv",
+    ]));
+    assert!(output.stderr.is_empty(), "{:?}", output.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["accuracy"], 1.0);
+    assert_eq!(
+        report["labels"],
+        serde_json::json!([decomposed, "relation"])
+    );
+}
+
 #[test]
 fn a_single_label_cannot_be_trained() {
     let dir = tempfile::tempdir().unwrap();

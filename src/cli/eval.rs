@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Result<()> {
     {
         return Err(Error::Usage(format!(
             "--plot {}: the picture is an SVG file, name it with .svg",
-            plot.display()
+            artclass::error::printable(plot)
         )));
     }
     if let Some(plot) = &args.plot {
@@ -119,10 +119,26 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Evaluation> {
+    // A model trained before labels were normalised keeps its labels as they were written
+    // (`café` decomposed, as a macOS directory name gives it): each true label, read
+    // normalised, is matched to the model's own spelling of it.
+    let spelled: std::collections::HashMap<String, &String> = model
+        .labels()
+        .iter()
+        .map(|label| (input::normalize_label(label), label))
+        .collect();
+    let true_labels: Vec<&String> = data
+        .labels
+        .iter()
+        .map(|label| match model.label_index(label) {
+            Some(_) => label,
+            None => spelled.get(label).copied().unwrap_or(label),
+        })
+        .collect();
     let scored: Vec<(usize, f64)> = data
         .texts
         .par_iter()
-        .zip(&data.labels)
+        .zip(&true_labels)
         .map_init(
             || model.scorer(),
             |scorer, (text, label)| {
@@ -137,17 +153,20 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
     let (predicted, p_true): (Vec<usize>, Vec<f64>) = scored.into_iter().unzip();
     // True labels the model does not know still count, as errors, after the model's labels.
     let mut labels: Vec<String> = model.labels().to_vec();
-    let mut unknown: Vec<&String> = data.labels.iter().filter(|l| !labels.contains(l)).collect();
+    let mut unknown: Vec<&String> = true_labels
+        .iter()
+        .copied()
+        .filter(|l| !labels.contains(l))
+        .collect();
     unknown.sort();
     unknown.dedup();
     labels.extend(unknown.into_iter().cloned());
-    let truth: Vec<usize> = data
-        .labels
+    let truth: Vec<usize> = true_labels
         .iter()
         .map(|l| {
             labels
                 .iter()
-                .position(|m| m == l)
+                .position(|m| m == *l)
                 .ok_or_else(|| Error::Params(format!("label {l}")))
         })
         .collect::<Result<_>>()?;

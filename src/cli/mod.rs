@@ -431,7 +431,7 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
         if same {
             return Err(Error::Usage(format!(
                 "{flag} {}: that is the {what}; refusing to overwrite the {what}",
-                output.display()
+                artclass::error::printable(output)
             )));
         }
         let inside = match (&written_path, &input_path) {
@@ -444,8 +444,8 @@ fn refuse_overwriting(flag: &str, output: &Path, inputs: &[(&str, &Path)]) -> Re
             return Err(Error::Usage(format!(
                 "{flag} {}: a .txt file inside the {what} {} is read as an article; write \
                  it elsewhere",
-                output.display(),
-                input.display()
+                artclass::error::printable(output),
+                artclass::error::printable(input)
             )));
         }
     }

@@ -121,7 +121,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         false => {
             let path = &args.output;
-            let name = path.display().to_string();
+            let name = artclass::error::printable(path);
             let file = AtomicFile::create(path)?;
             let mut out = SyncingWriter::new(&file, &name, threaded)?;
             let stats = job.run(chunks, &mut out, rejects.as_mut(), &name)?;

@@ -128,7 +128,7 @@ pub fn run(args: Args) -> Result<()> {
         flag_value(features.norm),
         flag_value(model.kind()),
         short_number(model.alpha()),
-        args.output.display()
+        artclass::error::printable(&args.output)
     ));
     if report_to_stderr {
         eprint!("{summary}");
