@@ -588,7 +588,7 @@ pub struct NbTables {
 /// about 1e-7 of their size. Half the bytes of `f64`: the table of a large model fits in the
 /// CPU's last-level cache, and loads twice as fast.
 ///
-/// For [`NbKind::ComplementNorm`] each label's factor ([`label_scales`]) is folded in before
+/// For [`NbKind::ComplementNorm`] each label's factor (`label_scales`) is folded in before
 /// centring, so scoring costs exactly what the plain complement rule costs.
 pub fn scoring_weights(log_prob: &[f64], classes: usize, kind: NbKind) -> Vec<f32> {
     let classes = classes.max(1);

@@ -48,7 +48,7 @@
 //! foreign, older or newer file is refused with a clear message and never causes a huge
 //! allocation. The tables are raw arrays, so a model loads at memory speed; scoring reads the
 //! first part only, with its own checksum, and a model file is mapped in memory so that its
-//! weights are read in place, never copied (see [`F32Table`]), its n-gram tables too (format
+//! weights are read in place, never copied (see `table::F32Table`), its n-gram tables too (format
 //! 6: building them was half of a large model's loading time). Saving writes a temporary
 //! file beside the target and renames it over the target only when complete.
 
@@ -394,8 +394,8 @@ pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> 
 }
 
 /// Reads a model file. It is mapped in memory where the system allows it, so that scoring
-/// reads its weights in place ([`F32Table`]); otherwise it is read as a stream
-/// ([`read_stream`]). A mapped model remembers its file ([`ModelFile`]), so that a run can
+/// reads its weights in place (`table::F32Table`); otherwise it is read as a stream
+/// (`read_stream`). A mapped model remembers its file (`ModelFile`), so that a run can
 /// tell whether the file was rewritten under it.
 pub fn load(path: &Path, load: Load) -> Result<Classifier> {
     let origin = crate::error::printable(path);
@@ -1450,7 +1450,7 @@ pub struct AtomicFile {
 /// `fsync` took 3.1–4.4 ms with 8 MB, 0.5–0.7 ms with 1 MB (strace, 3 runs each).
 const WRITEBACK_EVERY: u64 = 1 << 20;
 
-/// Hands a file's pages to the disk every [`WRITEBACK_EVERY`] bytes written, without waiting
+/// Hands a file's pages to the disk every `WRITEBACK_EVERY` bytes written, without waiting
 /// for them, so that the disk works while the program goes on and a final sync waits for
 /// little more than the last pages. (Measured on a 40 MB model file: its sync and rename took
 /// 22–27 ms when the whole file was left to the sync, 10 ms with this.) A hint: where it is

@@ -378,7 +378,7 @@ impl<V: Copy> WordCache<V> {
         }
     }
 
-    /// A cache that records the words the analyzer chain runs on ([`WordCache::recorded`]).
+    /// A cache that records the words the analyzer chain runs on (`WordCache::recorded`).
     pub fn recording() -> Self {
         WordCache {
             recorded: Some(Vec::new()),

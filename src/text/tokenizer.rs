@@ -97,7 +97,7 @@ fn leading_bytes(mask: u64) -> usize {
 /// Calls `emit` with each raw token of `text`: a run of letters and digits, possibly joined by
 /// apostrophes or hyphens that stand between two such characters (`l’État`, `e-commerce`).
 /// Combining marks and invisible format characters after a letter or digit stay in the token
-/// ([`continues_word`]). Everything else (spaces, the zero-width space, punctuation, symbols
+/// (`continues_word`). Everything else (spaces, the zero-width space, punctuation, symbols
 /// such as `€`) separates tokens.
 pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
     raw_tokens_flagged(text, false, |token, _| emit(token));
