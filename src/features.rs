@@ -46,6 +46,10 @@ pub enum Norm {
 pub const DEFAULT_MIN_DF_NGRAMS: usize = 2;
 
 /// How terms become features and features become weights.
+///
+/// Its serde form is the model file's encoding, in which the settings added after format 4
+/// travel apart (`persist`): it is not a configuration format of its own, and a round trip
+/// through it alone loses them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
     /// Word n-grams of order 1 to `ngrams` are features (1 = single words).

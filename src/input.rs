@@ -732,22 +732,26 @@ fn read_listing(root: &Path, listing: Vec<LabelDirectory>) -> Result<LabeledText
 /// noncharacter: labels are printed tab-separated, one result per line, and are columns'
 /// names in `score`'s output. An empty label is left to the caller to name.
 fn clean_label(raw: &str, origin: impl FnOnce() -> String) -> Result<String> {
+    checked_label(raw).map_err(|message| Error::input(origin(), message))
+}
+
+/// [`normalize_label`], then refused, with why, if it holds a control character or a
+/// noncharacter. What every label goes through: as read here, and in training given labels
+/// by a library user.
+pub fn checked_label(raw: &str) -> std::result::Result<String, String> {
     let label = normalize_label(raw);
-    if let Some(bad) = label.chars().find(|&c| crate::error::unprintable(c)) {
-        let what = match bad.is_control() {
-            true => "a control character",
-            false => "a noncharacter",
-        };
-        return Err(Error::input(
-            origin(),
-            format!(
-                "label '{}' holds {what} (U+{:04X}): labels are one-line names",
-                crate::error::printable_text(&label),
-                bad as u32
-            ),
-        ));
+    match label.chars().find(|&c| crate::error::unprintable(c)) {
+        None => Ok(label),
+        Some(bad) => Err(format!(
+            "label '{}' holds {} (U+{:04X}): labels are one-line names",
+            crate::error::printable_text(&label),
+            match bad.is_control() {
+                true => "a control character",
+                false => "a noncharacter",
+            },
+            bad as u32
+        )),
     }
-    Ok(label)
 }
 
 /// `raw` as labels are read since 2026-11-23: spaces and invisible characters around it

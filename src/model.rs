@@ -217,7 +217,15 @@ impl ValidClassifierParams {
                     chunk_labels.len()
                 )));
             }
-            labels.extend(chunk_labels);
+            // As the CLI reads them: one name, one label, on one line.
+            for label in chunk_labels {
+                let label = crate::input::checked_label(&label)
+                    .map_err(|message| Error::input("labels", message))?;
+                if label.is_empty() {
+                    return Err(Error::input("labels", "an empty label"));
+                }
+                labels.push(label);
+            }
             Ok(texts)
         });
         let extraction = features::fit_transform_chunks(&analyzer, &params.features, texts)?;
@@ -939,7 +947,9 @@ impl Classifier {
         softmax(out);
     }
 
-    /// Probabilities of each label for one text.
+    /// Probabilities of each label for one text, in the order of [`Classifier::labels`]. It
+    /// makes a [`Scorer`] for the call: for many texts, keep one per thread
+    /// ([`Classifier::scorer`]), whose word cache then serves them all.
     pub fn predict_proba(&self, text: &str) -> Vec<f64> {
         self.scorer().predict_proba(text).probabilities
     }

@@ -396,7 +396,13 @@ pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> 
 /// Reads a model file. It is mapped in memory where the system allows it, so that scoring
 /// reads its weights in place (`table::F32Table`); otherwise it is read as a stream
 /// (`read_stream`). A mapped model remembers its file (`ModelFile`), so that a run can
-/// tell whether the file was rewritten under it.
+/// tell whether the file was rewritten under it
+/// ([`Classifier::check_model_file_unchanged`]).
+///
+/// A mapped file truncated while in use (rewritten in place by `cp`, not replaced by a
+/// rename) makes the next read of its weights raise SIGBUS, which ends the process unless
+/// it handles that signal (the `artclass` command does). A program that cannot rule that
+/// out reads the file into memory and loads it with [`from_bytes`] instead.
 pub fn load(path: &Path, load: Load) -> Result<Classifier> {
     let origin = crate::error::printable(path);
     let mut file = std::fs::File::open(path).map_err(|e| {
@@ -1420,9 +1426,10 @@ impl Pending {
 /// temporary file is renamed into place after that (see [`AtomicFile::commit`]).
 static DYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Deletes the temporary files of every uncommitted [`AtomicFile`]: for a signal handler,
-/// since destructors do not run when the process is interrupted. A commit under way
-/// finishes first (it holds the lock across its rename); none starts after.
+/// Deletes the temporary files of every uncommitted [`AtomicFile`]: for a handler of a
+/// signal that ends the process, since destructors do not run then. A commit under way
+/// finishes first (it holds the lock across its rename); none starts after: any later
+/// [`AtomicFile::commit`] waits for the process to end. Not for any other use.
 pub fn remove_pending_files() {
     let mut pending = pending();
     DYING.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -122,19 +122,7 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
     // A model trained before labels were normalised keeps its labels as they were written
     // (`café` decomposed, as a macOS directory name gives it): each true label, read
     // normalised, is matched to the model's own spelling of it.
-    let spelled: std::collections::HashMap<String, &String> = model
-        .labels()
-        .iter()
-        .map(|label| (input::normalize_label(label), label))
-        .collect();
-    let true_labels: Vec<&String> = data
-        .labels
-        .iter()
-        .map(|label| match model.label_index(label) {
-            Some(_) => label,
-            None => spelled.get(label).copied().unwrap_or(label),
-        })
-        .collect();
+    let true_labels = spelled_as_the_model(model.labels(), &data.labels);
     let scored: Vec<(usize, f64)> = data
         .texts
         .par_iter()
@@ -171,6 +159,20 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
         })
         .collect::<Result<_>>()?;
     Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))
+}
+
+/// Each of `labels` (read normalised) as `model_labels` spell it: the same, or, for a model
+/// that kept a label as written (decomposed, a zero-width space after it), that spelling.
+/// A label the model does not have stays as it is.
+fn spelled_as_the_model<'a>(model_labels: &'a [String], labels: &'a [String]) -> Vec<&'a String> {
+    let spelled: std::collections::HashMap<String, &String> = model_labels
+        .iter()
+        .map(|label| (input::normalize_label(label), label))
+        .collect();
+    labels
+        .iter()
+        .map(|label| spelled.get(label).copied().unwrap_or(label))
+        .collect()
 }
 
 /// Says which true labels the model cannot predict (the evaluation lists them after the
@@ -354,4 +356,28 @@ fn render_table(evaluation: &Evaluation) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn true_labels_take_the_spelling_of_a_model_that_kept_them_as_written() {
+        let model = [
+            "cafe\u{301}".to_string(),
+            "sport\u{200b}".to_string(),
+            "thé".to_string(),
+        ];
+        let read: Vec<String> = ["café", "sport", "thé", "autre"]
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let spelled = spelled_as_the_model(&model, &read);
+        assert_eq!(
+            spelled,
+            [&model[0], &model[1], &model[2], &read[3]],
+            "{spelled:?}"
+        );
+    }
 }

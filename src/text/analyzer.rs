@@ -13,6 +13,10 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// Every setting of the analyzer chain. Stored whole in each model file, stop words and
 /// elisions included, so that a newer artclass (or a newer stop-word crate) scores an old
 /// model exactly as it was trained.
+///
+/// Its serde form is the model file's encoding, in which the settings added after format 4
+/// travel apart (`persist`): it is not a configuration format of its own, and a round trip
+/// through it alone loses them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalyzerConfig {
     pub language: Language,

@@ -1,0 +1,42 @@
+//! The library example of README.md ("As a library"), kept compiling and true here.
+
+use artclass::{ClassifierParams, Language, persist};
+
+fn train_save_load_and_classify(dir: &std::path::Path) -> artclass::Result<()> {
+    let texts = [
+        "Des bureaux partagés en coworking",
+        "Le service client répond au téléphone",
+    ];
+    let labels = ["coworking", "customer_relation"];
+    let model = ClassifierParams::new(Language::French)
+        .min_df(1)
+        .check()?
+        .fit(&texts, &labels)?;
+    let path = dir.join("themes.artclass");
+    persist::save(&model, &path)?;
+    let model = persist::load(&path, persist::Load::Scoring)?;
+    let mut scorer = model.scorer(); // one per thread: it keeps a word cache
+    let prediction = scorer.predict_proba("Un espace de coworking ouvre ses bureaux");
+    let (best, probability) = prediction.best();
+    assert_eq!(model.labels()[best], "coworking");
+    assert!(probability > 0.5);
+    Ok(())
+}
+
+#[test]
+fn the_readme_example_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    train_save_load_and_classify(dir.path()).unwrap();
+}
+
+#[test]
+fn the_readme_shows_this_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let this = std::fs::read_to_string(root.join("tests/library.rs")).unwrap();
+    let example = &this[this.find("use artclass::").unwrap()..this.find("#[test]").unwrap()];
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(example.trim_end()),
+        "README.md's \"As a library\" differs from tests/library.rs"
+    );
+}
