@@ -39,7 +39,16 @@ pub fn log_loss(true_label_probabilities: &[f64]) -> f64 {
 
 impl Evaluation {
     /// `truth` and `predicted` index into `labels`; they must have the same length.
+    ///
+    /// # Panics
+    ///
+    /// If their lengths differ, or an index is not below `labels.len()`.
     pub fn new(labels: Vec<String>, truth: &[usize], predicted: &[usize]) -> Self {
+        assert_eq!(
+            truth.len(),
+            predicted.len(),
+            "as many predictions as true labels"
+        );
         let n = labels.len();
         let mut confusion = vec![vec![0; n]; n];
         for (&t, &p) in truth.iter().zip(predicted) {

@@ -566,6 +566,19 @@ pub struct Classifier {
     model_file: Option<crate::persist::ModelFile>,
 }
 
+/// What a model is, in brief: its tables would fill a screen.
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("language", &self.analyzer_config().language)
+            .field("labels", &self.labels)
+            .field("features", &self.vocabulary().len())
+            .field("kind", &self.kind)
+            .field("alpha", &self.alpha)
+            .finish_non_exhaustive()
+    }
+}
+
 /// linfa-bayes's fitted state, transposed to `n_features × n_classes`, feature-major: what
 /// [`exact_tables_of`] computes from the training sums.
 #[derive(Clone, Debug, PartialEq)]
@@ -923,8 +936,9 @@ impl Classifier {
     }
 
     /// Probabilities of each label for a sparse row (a numerically stable softmax of the
-    /// joint log-likelihoods).
-    pub fn predict_proba_row(&self, row: &SparseRow, out: &mut [f64]) {
+    /// joint log-likelihoods). `out` holds a probability per label, and the row's feature ids
+    /// are the model's own ([`Scorer`] makes both).
+    pub(crate) fn predict_proba_row(&self, row: &SparseRow, out: &mut [f64]) {
         /// Rows ahead whose weights are fetched while this one is added: they are scattered
         /// over a table larger than the CPU's inner caches, most on pages the TLB does not
         /// hold. (Measured, 40 MB, one thread, runs alternated: 16 ahead took 4 % less CPU
@@ -945,6 +959,13 @@ impl Classifier {
             }
         }
         softmax(out);
+    }
+
+    /// The most probable label for one text, and its probability. As
+    /// [`Classifier::predict_proba`], it makes a [`Scorer`] for the call.
+    pub fn predict(&self, text: &str) -> (&str, f64) {
+        let (best, probability) = self.scorer().predict_proba(text).best();
+        (&self.labels[best], probability)
     }
 
     /// Probabilities of each label for one text, in the order of [`Classifier::labels`]. It

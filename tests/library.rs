@@ -40,3 +40,20 @@ fn the_readme_shows_this_example() {
         "README.md's \"As a library\" differs from tests/library.rs"
     );
 }
+
+#[test]
+fn the_built_in_model_predicts_in_one_call_and_prints_in_brief() {
+    let model = artclass::default_model().unwrap();
+    let text = "Notre espace de coworking propose des bureaux partagés et une salle de réunion";
+    let (label, probability) = model.predict(text);
+    let probabilities = model.predict_proba(text);
+    let best = model.labels().iter().position(|l| l == label).unwrap();
+    assert_eq!(probabilities[best], probability);
+    assert_eq!(label, "coworking");
+    let brief = format!("{model:?}");
+    assert!(
+        brief.starts_with("Classifier { language: French, labels: [\"coworking\""),
+        "{brief}"
+    );
+    assert!(brief.len() < 400, "{brief}");
+}

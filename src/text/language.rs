@@ -55,3 +55,28 @@ impl fmt::Display for Language {
         f.write_str(self.code())
     }
 }
+
+/// The language of an ISO 639-1 code (`fr`, `en`), as [`Language::code`] writes it.
+impl std::str::FromStr for Language {
+    type Err = String;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        [Language::French, Language::English]
+            .into_iter()
+            .find(|language| language.code() == code)
+            .ok_or_else(|| format!("no language preset '{code}' (there are: fr, en)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Language;
+
+    #[test]
+    fn codes_read_back() {
+        for language in [Language::French, Language::English] {
+            assert_eq!(language.code().parse::<Language>(), Ok(language));
+        }
+        assert!("de".parse::<Language>().is_err());
+    }
+}
