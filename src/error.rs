@@ -9,17 +9,30 @@ pub enum Error {
     /// A file or stream could not be read or written.
     #[error("{}: {source}", printable(path))]
     Io {
+        /// The file, or a name in angle brackets where there is no path (`<stdin>`, `<stdout>`).
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: io::Error,
     },
     /// User input (a CSV row, an article, a directory) is not usable; `origin` names the
     /// file and, where there is one, the line and column.
     #[error("{origin}: {message}")]
-    Input { origin: String, message: String },
+    Input {
+        /// The input's printable name (`<stdin>` for standard input), with `:line` for a row.
+        origin: String,
+        /// What is wrong with it, in one line.
+        message: String,
+    },
     /// A model file that is missing, truncated, corrupted, foreign or too new.
     #[error("model {origin}: {message}")]
-    Model { origin: String, message: String },
+    Model {
+        /// The model file's printable path, or the name given to
+        /// [`persist::from_bytes`](crate::persist::from_bytes).
+        origin: String,
+        /// Why the model cannot be used.
+        message: String,
+    },
     /// A command line that cannot work as given, whatever the data: `main` exits with 2 for
     /// it, as for the mistakes the argument parser catches. The message starts with the flag.
     #[error("{0}")]
@@ -36,6 +49,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// An [`Error::Io`] naming `path` (printable in the message, see [`printable`]).
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),
@@ -43,6 +57,7 @@ impl Error {
         }
     }
 
+    /// An [`Error::Input`] at `origin`: a file's name, with `:line` where there is one.
     pub fn input(origin: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Input {
             origin: origin.into(),
@@ -50,6 +65,7 @@ impl Error {
         }
     }
 
+    /// An [`Error::Model`] for the model file named `origin`.
     pub fn model(origin: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Model {
             origin: origin.into(),

@@ -74,6 +74,7 @@ pub struct FeatureConfig {
     pub ngram_tf: TermFrequency,
     /// Multiply weights by the smoothed inverse document frequency, ln((1+n)/(1+df)) + 1.
     pub idf: bool,
+    /// Scaling of each document's weights, after tf and idf (`--norm`).
     pub norm: Norm,
 }
 
@@ -278,10 +279,12 @@ impl IndexedWords {
         Ok(())
     }
 
+    /// Number of words.
     pub fn len(&self) -> usize {
         self.ends.len()
     }
 
+    /// True when there is no word.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -305,6 +308,7 @@ impl IndexedWords {
         (0..self.len()).map(|id| self.word(id))
     }
 
+    /// The id of `word` (its position in sorted order), if it is one of them.
     pub fn id(&self, word: &str) -> Option<u32> {
         let hash = stored_hash(word.as_bytes());
         let mask = self.index.len() - 1;
@@ -539,18 +543,22 @@ impl Vocabulary {
         &self.ngrams
     }
 
+    /// Number of features, words and n-grams: feature ids are `0..len()`.
     pub fn len(&self) -> usize {
         self.words.len() + self.ngrams.len()
     }
 
+    /// True when there is no feature.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The feature id of a single word, which is its word id, if the word is a feature.
     pub fn word_id(&self, word: &str) -> Option<u32> {
         self.words.id(word)
     }
 
+    /// The feature id of the n-gram `key`, if it is a feature.
     pub fn ngram_id(&self, key: &NgramKey) -> Option<u32> {
         let hash = ngram_hash(key);
         if !self.may_hold(hash) {
@@ -747,10 +755,14 @@ impl Vectorizer {
         self
     }
 
+    /// The training's raw words, with what this vectorizer makes of each: consulted before the
+    /// analyzer chain. Empty unless given by [`Vectorizer::with_known_words`].
     pub fn known_words(&self) -> &KnownWords {
         &self.known
     }
 
+    /// One idf weight per feature, by feature id, when [`FeatureConfig::idf`] is set; empty
+    /// otherwise.
     pub fn idf(&self) -> &[f64] {
         &self.idf
     }
@@ -787,14 +799,17 @@ impl Vectorizer {
         }
     }
 
+    /// The analyzer chain a text goes through before its words are looked up.
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
     }
 
+    /// The feature settings this vectorizer counts and weighs by (n-gram order, tf, idf, norm).
     pub fn config(&self) -> &FeatureConfig {
         &self.config
     }
 
+    /// The features: words, then n-grams.
     pub fn vocabulary(&self) -> &Vocabulary {
         &self.vocabulary
     }
@@ -1033,6 +1048,7 @@ fn frequent_grams<K: Ord + Copy + Send + Sync>(
 
 /// What [`fit_transform`] learns from the training texts.
 pub struct Extraction {
+    /// The features kept: words and n-grams that reached their min-df, sorted.
     pub vocabulary: Vocabulary,
     /// Each text's words as word ids ([`NO_WORD`] for a pruned word), in input order: its
     /// raw counts are [`Vocabulary::count_into`] of them, made when needed rather than kept

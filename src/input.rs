@@ -13,7 +13,10 @@ use quoting::{QuoteCheck, QuoteProblem};
 /// Labelled texts for training or evaluation, with where each came from.
 #[derive(Debug, Default)]
 pub struct LabeledTexts {
+    /// The articles' texts, in input order.
     pub texts: Vec<String>,
+    /// Each text's label, at the same index: trimmed and in NFC ([`checked_label`]), never
+    /// empty.
     pub labels: Vec<String>,
 }
 
@@ -71,9 +74,13 @@ pub enum Row {
     /// (where the input can be read again: a file, not stdin); the record holds what the
     /// parser made of it.
     Misquoted {
+        /// Why the quoting is wrong, as a message for the user.
         reason: String,
+        /// The row's bytes as in the file, without the line ends around it; `None` where they
+        /// cannot be read back (stdin, a pipe, a row over 1 MiB).
         raw: Option<Vec<u8>>,
     },
+    /// The end of the input: no record was read.
     End,
 }
 
@@ -254,10 +261,12 @@ impl CsvInput {
         (self.records, self.columns)
     }
 
+    /// The input's name and header: what decodes fields and names lines in errors.
     pub fn columns(&self) -> &Columns {
         &self.columns
     }
 
+    /// The header's fields (each valid UTF-8, checked when opened).
     pub fn headers(&self) -> &csv::ByteRecord {
         &self.columns.headers
     }
@@ -279,6 +288,7 @@ impl CsvInput {
 }
 
 impl Columns {
+    /// The header's fields (each valid UTF-8, checked when opened).
     pub fn headers(&self) -> &csv::ByteRecord {
         &self.headers
     }
@@ -288,6 +298,7 @@ impl Columns {
         (len != self.headers.len()).then(|| ragged_row(len, self.headers.len()))
     }
 
+    /// How messages name the input: `<stdin>`, or its printable path ([`display_name`]).
     pub fn name(&self) -> &str {
         &self.name
     }

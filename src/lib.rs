@@ -5,6 +5,8 @@
 //! vectors, [`persist`] reads and writes model files. [`input`] reads articles and
 //! [`metrics`] scores predictions.
 
+#![warn(missing_docs)]
+
 pub mod crossval;
 pub mod error;
 pub mod features;

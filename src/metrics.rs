@@ -5,9 +5,13 @@ use serde::Serialize;
 /// Scores of one label.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LabelScores {
+    /// The label's name, from [`Evaluation::labels`].
     pub label: String,
+    /// Share of the documents predicted as this label that truly are it (0 if none was).
     pub precision: f64,
+    /// Share of this label's documents that were predicted as it (0 if it has none).
     pub recall: f64,
+    /// Harmonic mean of precision and recall (0 when both are 0).
     pub f1: f64,
     /// Number of documents whose true label this is.
     pub support: usize,
@@ -16,6 +20,7 @@ pub struct LabelScores {
 /// A confusion matrix with the metrics derived from it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// The label names that the indices of `confusion` refer to.
     pub labels: Vec<String>,
     /// `confusion[truth][predicted]`, indices into `labels`.
     pub confusion: Vec<Vec<usize>>,
@@ -67,10 +72,12 @@ impl Evaluation {
         self
     }
 
+    /// Number of documents evaluated.
     pub fn total(&self) -> usize {
         self.confusion.iter().flatten().sum()
     }
 
+    /// Share of the documents whose predicted label is the true one (0 without documents).
     pub fn accuracy(&self) -> f64 {
         let correct: usize = (0..self.labels.len()).map(|i| self.confusion[i][i]).sum();
         ratio(correct, self.total())

@@ -77,21 +77,27 @@ impl ClassifierParams {
         }
     }
 
+    /// Naive Bayes decision rule (`--nb`); [`DEFAULT_KIND`] by default.
     pub fn kind(mut self, kind: NbKind) -> Self {
         self.kind = kind;
         self
     }
 
+    /// The analyzer chain's settings, in place of the language's preset (`--lang`, `--stem`,
+    /// `--min-word-chars`, `--dotted-words`, `--stop-words`).
     pub fn analyzer(mut self, analyzer: AnalyzerConfig) -> Self {
         self.analyzer = analyzer;
         self
     }
 
+    /// Word n-grams of order 1 to `ngrams` become features (`--ngrams`, 1 to
+    /// [`features::MAX_NGRAMS`]).
     pub fn ngrams(mut self, ngrams: usize) -> Self {
         self.features.ngrams = ngrams;
         self
     }
 
+    /// Drop words found in fewer training documents than this (`--min-df`, at least 1).
     pub fn min_df(mut self, min_df: usize) -> Self {
         self.features.min_df = min_df;
         self
@@ -103,11 +109,13 @@ impl ClassifierParams {
         self
     }
 
+    /// Additive smoothing of the label distributions (`--alpha`): larger flattens them.
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
     }
 
+    /// How a word's count in a document becomes its weight (`--tf`).
     pub fn tf(mut self, tf: TermFrequency) -> Self {
         self.features.tf = tf;
         self
@@ -119,16 +127,20 @@ impl ClassifierParams {
         self
     }
 
+    /// Multiply weights by the inverse document frequency (`--idf`).
     pub fn idf(mut self, idf: bool) -> Self {
         self.features.idf = idf;
         self
     }
 
+    /// Scaling of each document's weights (`--norm`).
     pub fn norm(mut self, norm: Norm) -> Self {
         self.features.norm = norm;
         self
     }
 
+    /// Checks the settings: an [`Error::Params`] names the flag of the first one out of
+    /// range (smoothing not a positive number, n-gram order, a minimum of 0).
     pub fn check(self) -> Result<ValidClassifierParams> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
             return Err(Error::Params(format!(
@@ -513,9 +525,15 @@ fn fit_classes<T: Send>(
 /// private `ClassHistogram`, which its serde form lets us read and rebuild.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassHistogram {
+    /// The label's training documents (linfa's number of rows of the class).
     pub class_count: usize,
+    /// The label's prior probability: its share of the training documents.
     pub prior: f64,
+    /// Per feature, the label's summed training weights (for the complement rules, the other
+    /// labels'), unsmoothed.
     pub feature_count: Array1<f64>,
+    /// Per feature, the smoothed log-probability of the feature given the label (for the
+    /// complement rules, given the other labels).
     pub feature_log_prob: Array1<f64>,
 }
 
@@ -591,7 +609,10 @@ pub struct ExactTables {
 
 /// The naive Bayes state of a [`Classifier`] in its flat, feature-major form.
 pub struct NbTables {
+    /// Training documents of each label, in the order of [`Classifier::labels`].
     pub class_count: Vec<usize>,
+    /// Prior probability of each label, its share of the training documents, in the same
+    /// order.
     pub prior: Vec<f64>,
     /// `n_features × n_classes`, feature-major: [`scoring_weights`] of the exact tables.
     pub weights: F32Table,
@@ -897,26 +918,32 @@ impl Classifier {
         self.labels.binary_search_by(|l| l.as_str().cmp(label)).ok()
     }
 
+    /// The additive smoothing the model was trained with (`--alpha`).
     pub fn alpha(&self) -> f64 {
         self.alpha
     }
 
+    /// The decision rule the model was trained with (`--nb`).
     pub fn kind(&self) -> NbKind {
         self.kind
     }
 
+    /// The analyzer settings the model was trained with, which scoring uses too.
     pub fn analyzer_config(&self) -> &AnalyzerConfig {
         self.vectorizer.analyzer().config()
     }
 
+    /// The feature settings the model was trained with, which scoring uses too.
     pub fn feature_config(&self) -> &FeatureConfig {
         self.vectorizer.config()
     }
 
+    /// The model's features: words, then n-grams.
     pub fn vocabulary(&self) -> &Vocabulary {
         self.vectorizer.vocabulary()
     }
 
+    /// What turns a text into the model's weighted features, as in training.
     pub fn vectorizer(&self) -> &Vectorizer {
         &self.vectorizer
     }
@@ -1049,6 +1076,8 @@ impl Prediction {
 }
 
 impl Scorer<'_> {
+    /// The probabilities of each label for `text` and how many of the model's features it
+    /// holds, reusing this scorer's caches (the result is the same without them).
     pub fn predict_proba(&mut self, text: &str) -> Prediction {
         let row = &mut self.row;
         self.model

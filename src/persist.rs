@@ -63,6 +63,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The 8 bytes every model file starts with, which tell it from any other file.
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
 pub const FORMAT_VERSION: u32 = 8;

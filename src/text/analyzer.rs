@@ -19,6 +19,8 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// through it alone loses them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalyzerConfig {
+    /// The language whose Snowball stemmer runs; [`AnalyzerConfig::preset`] takes its stop
+    /// words and elisions too (`--lang`).
     pub language: Language,
     /// Lowercase words dropped before stemming.
     pub stop_words: Vec<String>,
@@ -65,6 +67,8 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
+    /// Prepares the chain once for every text: stop words and elisions lowercased for lookup
+    /// (stop words also accent-folded, with [`AnalyzerConfig::fold_accents`]), stemmer made.
     pub fn new(config: AnalyzerConfig) -> Self {
         let mut stop_words: FxHashSet<String> = FxHashSet::default();
         for word in &config.stop_words {
@@ -87,6 +91,7 @@ impl Analyzer {
         }
     }
 
+    /// The settings the chain was built from.
     pub fn config(&self) -> &AnalyzerConfig {
         &self.config
     }
@@ -364,10 +369,13 @@ const HOT_SLOTS: usize = 1 << 18;
 const FIRST_HOT_SLOTS: usize = 1 << 12;
 
 impl<V: Copy> WordCache<V> {
+    /// A cache with room for 65,536 long words ([`WordCache::with_capacity`]).
     pub fn new() -> Self {
         Self::with_capacity(1 << 16)
     }
 
+    /// A cache whose map of long words (over 15 bytes) is cleared once it holds `capacity`
+    /// (at least 1); the table of short words has a bound of its own.
     pub fn with_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         WordCache {

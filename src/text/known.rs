@@ -115,6 +115,7 @@ impl KnownWords {
             .count()
     }
 
+    /// True when the table holds no word: every word goes through the analyzer.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
