@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 mod quoting;
 use quoting::{QuoteCheck, QuoteProblem};
 
-/// Labelled texts for training or evaluation, with where each came from.
+/// Labelled texts for training or evaluation, in input order.
 #[derive(Debug, Default)]
 pub struct LabeledTexts {
     /// The articles' texts, in input order.
