@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in artclass.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file or stream could not be read or written.
     #[error("{}: {source}", printable(path))]

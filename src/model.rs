@@ -988,6 +988,18 @@ impl Classifier {
         softmax(out);
     }
 
+    /// [`Scorer::predict_proba`] of each text, in order, on rayon's threads, each with a
+    /// scorer of its own.
+    pub fn predict_proba_batch<T: AsRef<str> + Sync>(&self, texts: &[T]) -> Vec<Prediction> {
+        texts
+            .par_iter()
+            .map_init(
+                || self.scorer(),
+                |scorer, text| scorer.predict_proba(text.as_ref()),
+            )
+            .collect()
+    }
+
     /// The most probable label for one text, and its probability. As
     /// [`Classifier::predict_proba`], it makes a [`Scorer`] for the call.
     pub fn predict(&self, text: &str) -> (&str, f64) {

@@ -57,3 +57,19 @@ fn the_built_in_model_predicts_in_one_call_and_prints_in_brief() {
     );
     assert!(brief.len() < 400, "{brief}");
 }
+
+#[test]
+fn a_batch_is_scored_as_its_texts_one_by_one() {
+    let model = artclass::default_model().unwrap();
+    let texts = [
+        "Notre espace de coworking propose des bureaux partagés",
+        "La boutique en ligne livre les commandes en 48 heures",
+        "",
+        "Une formation certifiante pour les managers",
+    ];
+    let batch = model.predict_proba_batch(&texts);
+    assert_eq!(batch.len(), texts.len());
+    for (text, prediction) in texts.iter().zip(&batch) {
+        assert_eq!(prediction.probabilities, model.predict_proba(text));
+    }
+}
