@@ -80,7 +80,7 @@ pub fn cross_validate(
             .fit(&train_texts, &train_labels)
             .map_err(|e| match e {
                 // "needs at least two labels" and the like: say which training it was.
-                Error::Params(message) => Error::Params(format!(
+                Error::Data(message) => Error::Data(format!(
                     "--cv {k}: training on all but fold {} of {k}: {message}",
                     fold + 1
                 )),

@@ -38,6 +38,10 @@ pub enum Error {
     /// it, as for the mistakes the argument parser catches. The message starts with the flag.
     #[error("{0}")]
     Usage(String),
+    /// The data cannot make a model: one label only, no term left after analysis and
+    /// pruning, texts and labels of different counts.
+    #[error("{0}")]
+    Data(String),
     /// Hyper-parameters or options that cannot work together.
     #[error("invalid setting: {0}")]
     Params(String),

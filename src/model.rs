@@ -177,7 +177,7 @@ impl ValidClassifierParams {
         labels: &[L],
     ) -> Result<Classifier> {
         if texts.len() != labels.len() {
-            return Err(Error::Params(format!(
+            return Err(Error::Data(format!(
                 "{} texts but {} labels",
                 texts.len(),
                 labels.len()
@@ -223,7 +223,7 @@ impl ValidClassifierParams {
         let texts = chunks.map(|chunk| {
             let (texts, chunk_labels) = chunk?;
             if texts.len() != chunk_labels.len() {
-                return Err(Error::Params(format!(
+                return Err(Error::Data(format!(
                     "{} texts but {} labels",
                     texts.len(),
                     chunk_labels.len()
@@ -246,7 +246,7 @@ impl ValidClassifierParams {
         names.sort();
         names.dedup();
         if names.len() < 2 {
-            return Err(Error::Params(format!(
+            return Err(Error::Data(format!(
                 "training needs at least two labels, found {}{}",
                 names.len(),
                 names.first().map(|n| format!(" ({n})")).unwrap_or_default()
@@ -257,7 +257,7 @@ impl ValidClassifierParams {
             .map(|l| names.binary_search(l).unwrap_or(0))
             .collect();
         if extraction.vocabulary.is_empty() {
-            return Err(Error::Params(
+            return Err(Error::Data(
                 "no term is left to learn from: the texts are empty or only stop words and numbers, \
                  or --min-df or --min-word-chars is too high"
                     .into(),

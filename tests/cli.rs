@@ -1186,7 +1186,7 @@ fn a_single_label_cannot_be_trained() {
     fails_with(
         &["train", "--input", "one.csv", "--output", "m"],
         dir.path(),
-        &["at least two labels", "coworking"],
+        &["one.csv: training needs at least two labels", "coworking"],
     );
     assert!(!dir.path().join("m").exists());
 }

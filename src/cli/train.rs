@@ -4,7 +4,7 @@ use super::{
     LabeledCsvArgs, TrainingArgs, is_stdout, print, refuse_overwriting, refuse_stdout, stdout,
     stdout_error,
 };
-use artclass::{Result, input, persist};
+use artclass::{Error, Result, input, persist};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -73,7 +73,11 @@ pub fn run(args: Args) -> Result<()> {
             (chunk.texts, chunk.labels)
         })
     });
-    let model = params.fit_chunks(chunks)?;
+    // What the data lacks is said of the input it came from.
+    let model = params.fit_chunks(chunks).map_err(|e| match e {
+        Error::Data(message) => Error::input(input::display_name(&args.input), message),
+        other => other,
+    })?;
     // A model sent to standard output (`--output /dev/stdout`): the report goes to stderr,
     // or it would be mixed into the model.
     let report_to_stderr = is_stdout(&args.output);
