@@ -14,7 +14,7 @@ use rayon::prelude::*;
 pub fn stratified_folds(labels: &[String], k: usize, seed: u64) -> Result<Vec<usize>> {
     if k < 2 || k > labels.len() {
         return Err(Error::Params(format!(
-            "--cv must be between 2 and the number of documents ({}), not {k}",
+            "the number of folds (--cv) must be between 2 and the number of documents ({}), not {k}",
             labels.len()
         )));
     }

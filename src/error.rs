@@ -42,9 +42,18 @@ pub enum Error {
     /// pruning, texts and labels of different counts.
     #[error("{0}")]
     Data(String),
-    /// Hyper-parameters or options that cannot work together.
+    /// A training setting out of its range. The message names the builder method's setting
+    /// and, in brackets, the command's flag.
     #[error("invalid setting: {0}")]
     Params(String),
+    /// What this model or this file format cannot do: saving a model loaded for scoring only,
+    /// or an old format asked to store a setting it has no place for.
+    #[error("{0}")]
+    Unsupported(String),
+    /// A check of artclass's own work failed (a worker thread that panicked, a fitted state
+    /// of an unexpected shape): a bug, not something the input or the settings can cause.
+    #[error("internal error (a bug in artclass, please report it): {0}")]
+    Internal(String),
     /// The estimator refused the data.
     #[error("naive Bayes estimator: {0}")]
     Estimator(#[from] linfa_bayes::NaiveBayesError),

@@ -19,7 +19,8 @@ pub type SparseRow = Vec<(u32, f64)>;
 pub const MAX_NGRAMS: usize = 3;
 
 /// How a term's count in a document becomes its weight.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum TermFrequency {
     /// The count itself.
     #[default]
@@ -32,7 +33,8 @@ pub enum TermFrequency {
 }
 
 /// Scaling of each document's weight vector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Norm {
     /// Keep the weights: long articles weigh more than short ones.
     None,
@@ -1108,7 +1110,7 @@ pub fn fit_transform_chunks<T: AsRef<str> + Send>(
 ) -> Result<Extraction> {
     if !(1..=MAX_NGRAMS).contains(&config.ngrams) {
         return Err(Error::Params(format!(
-            "--ngrams must be between 1 and {MAX_NGRAMS}, not {}",
+            "ngrams (--ngrams) must be between 1 and {MAX_NGRAMS}, not {}",
             config.ngrams
         )));
     }
@@ -1150,7 +1152,7 @@ pub fn fit_transform_chunks<T: AsRef<str> + Send>(
         }
         Ok(())
     })?;
-    let worker_failed = || Error::Params("a worker thread failed".into());
+    let worker_failed = || Error::Internal("a worker thread failed".into());
     let mut analysed = analysed.into_inner().map_err(|_| worker_failed())?;
     if analysed.len() != sent {
         return Err(worker_failed());
@@ -1287,7 +1289,7 @@ pub fn fit_transform_chunks<T: AsRef<str> + Send>(
     document_frequency.extend(gram_df);
     let kept: Vec<&str> = kept_words.iter().map(|&w| words[w as usize]).collect();
     let vocabulary = Vocabulary::new(&kept, kept_grams)
-        .map_err(|e| Error::Params(format!("vocabulary: {e}")))?;
+        .map_err(|e| Error::Internal(format!("vocabulary: {e}")))?;
 
     Ok(Extraction {
         vocabulary,

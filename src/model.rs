@@ -25,7 +25,8 @@ use std::collections::HashMap;
 
 /// Which naive Bayes decision rule the classifier uses. Both are fitted by linfa-bayes's
 /// `MultinomialNb`; they differ in what it is fed and how its log-probabilities are read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum NbKind {
     /// Each label's word distribution from its own documents; score = log prior + Σ x·log P.
     Multinomial,
@@ -139,30 +140,34 @@ impl ClassifierParams {
         self
     }
 
-    /// Checks the settings: an [`Error::Params`] names the flag of the first one out of
-    /// range (smoothing not a positive number, n-gram order, a minimum of 0).
+    /// Checks the settings: an [`Error::Params`] names the setting of the first one out of
+    /// range, and its command-line flag (smoothing not a positive number, n-gram order, a minimum of 0).
     pub fn check(self) -> Result<ValidClassifierParams> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
             return Err(Error::Params(format!(
-                "--alpha must be a positive number, not {}",
+                "alpha (--alpha) must be a positive number, not {}",
                 self.alpha
             )));
         }
         if !(1..=features::MAX_NGRAMS).contains(&self.features.ngrams) {
             return Err(Error::Params(format!(
-                "--ngrams must be between 1 and {}, not {}",
+                "ngrams (--ngrams) must be between 1 and {}, not {}",
                 features::MAX_NGRAMS,
                 self.features.ngrams
             )));
         }
         if self.features.min_df == 0 {
-            return Err(Error::Params("--min-df must be at least 1".into()));
+            return Err(Error::Params("min_df (--min-df) must be at least 1".into()));
         }
         if self.features.min_df_ngrams == Some(0) {
-            return Err(Error::Params("--min-df-ngrams must be at least 1".into()));
+            return Err(Error::Params(
+                "min_df_ngrams (--min-df-ngrams) must be at least 1".into(),
+            ));
         }
         if self.analyzer.min_word_chars == 0 {
-            return Err(Error::Params("--min-word-chars must be at least 1".into()));
+            return Err(Error::Params(
+                "min_word_chars (--min-word-chars) must be at least 1".into(),
+            ));
         }
         Ok(ValidClassifierParams(self))
     }
@@ -298,7 +303,7 @@ impl ValidClassifierParams {
             extraction.vocabulary,
             idf,
         )
-        .map_err(Error::Params)?
+        .map_err(Error::Internal)?
         .with_known_words(extraction.known_words);
         let tables = fit_multinomial(
             extraction.docs,
@@ -310,7 +315,7 @@ impl ValidClassifierParams {
         )?;
         let mut model =
             Classifier::from_tables(vectorizer, names, params.alpha, params.kind, tables)
-                .map_err(Error::Params)?;
+                .map_err(Error::Internal)?;
         model.training_tokens = Some(tokens);
         Ok(model)
     }
@@ -509,11 +514,11 @@ fn fit_classes<T: Send>(
                 drop(dataset);
                 let histogram = histograms_of(fitted)?
                     .pop()
-                    .ok_or_else(|| Error::Params("the fitted model lost a class".into()))?;
+                    .ok_or_else(|| Error::Internal("the fitted model lost a class".into()))?;
                 if histogram.feature_count.len() != n_features
                     || histogram.feature_log_prob.len() != n_features
                 {
-                    return Err(Error::Params("the fitted model lost features".into()));
+                    return Err(Error::Internal("the fitted model lost features".into()));
                 }
                 Ok(keep(histogram))
             },
@@ -546,7 +551,7 @@ struct MultinomialNbMirror {
 /// The classes of a fitted model, by label (see [`collect`]).
 fn histograms_of(nb: MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
     let mut classes = collect::classes_of(&nb)
-        .map_err(|e| Error::Params(format!("reading the fitted model: {e}")))?;
+        .map_err(|e| Error::Internal(format!("reading the fitted model: {e}")))?;
     drop(nb);
     classes.sort_by_key(|(class, _)| *class);
     if classes
@@ -554,7 +559,7 @@ fn histograms_of(nb: MultinomialNb<f64, usize>) -> Result<Vec<ClassHistogram>> {
         .enumerate()
         .any(|(i, (class, _))| i != *class)
     {
-        return Err(Error::Params("the fitted model lost a class".into()));
+        return Err(Error::Internal("the fitted model lost a class".into()));
     }
     Ok(classes.into_iter().map(|(_, h)| h).collect())
 }
@@ -874,7 +879,7 @@ impl Classifier {
     /// sums, which a scoring-only model does not have.
     pub fn exact_tables(&self) -> Result<ExactTables> {
         let sums = self.sums.as_ref().ok_or_else(|| {
-            Error::Params(
+            Error::Unsupported(
                 "this model was loaded for scoring only, without its training counts".into(),
             )
         })?;
@@ -957,9 +962,9 @@ impl Classifier {
             class_info: self.classes()?.into_iter().enumerate().collect(),
         };
         let bytes = postcard::to_allocvec(&mirror)
-            .map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))?;
+            .map_err(|e| Error::Internal(format!("rebuilding the linfa model: {e}")))?;
         postcard::from_bytes(&bytes)
-            .map_err(|e| Error::Params(format!("rebuilding the linfa model: {e}")))
+            .map_err(|e| Error::Internal(format!("rebuilding the linfa model: {e}")))
     }
 
     /// Probabilities of each label for a sparse row (a numerically stable softmax of the

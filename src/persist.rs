@@ -222,7 +222,9 @@ fn le_bytes<T: Plain>(
 fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
     use std::borrow::Cow;
     let sums = model.training_sums().ok_or_else(|| {
-        Error::Params("a model loaded for scoring only cannot be saved: load it in full".into())
+        Error::Unsupported(
+            "a model loaded for scoring only cannot be saved: load it in full".into(),
+        )
     })?;
     let weights = model.scoring_weights();
     let meta = MetaRef {
@@ -254,7 +256,7 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
         min_df_ngrams: features.min_df_ngrams.map(|m| m as u64),
     };
     if version < 7 && features.ngram_tf != features.tf {
-        return Err(Error::Params(format!(
+        return Err(Error::Unsupported(format!(
             "format {version} cannot store an n-gram term frequency that differs from the words'"
         )));
     }
@@ -275,7 +277,7 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
             Some(count) => postcard::to_extend(&count, meta),
             None => Ok(meta),
         })
-        .map_err(|e| Error::Params(format!("encoding the model: {e}")))?;
+        .map_err(|e| Error::Internal(format!("encoding the model: {e}")))?;
     let training_len: u64 = sums.iter().map(|row| 8 + 12 * row.len() as u64).sum();
     let padding = weights_padding(version, HEADER_LEN + 8 + meta.len() as u64);
     let weights_end = HEADER_LEN + 8 + meta.len() as u64 + padding + 4 * weights.len() as u64;
@@ -374,7 +376,7 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
     };
     let written: u64 = image.pieces.iter().map(|p| p.len() as u64).sum();
     if written != image.len {
-        return Err(Error::Params(format!(
+        return Err(Error::Internal(format!(
             "encoding the model: {written} bytes where {} were planned",
             image.len
         )));

@@ -73,3 +73,31 @@ fn a_batch_is_scored_as_its_texts_one_by_one() {
         assert_eq!(prediction.probabilities, model.predict_proba(text));
     }
 }
+
+#[test]
+fn errors_name_the_setting_and_tell_misuse_from_bad_settings() {
+    let error = artclass::ClassifierParams::new(artclass::Language::English)
+        .min_df(0)
+        .check()
+        .unwrap_err();
+    assert!(matches!(error, artclass::Error::Params(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "invalid setting: min_df (--min-df) must be at least 1"
+    );
+
+    // The built-in model is loaded for scoring only, without the training sums a model file
+    // holds: saving it is a misuse, not a setting.
+    let scoring = artclass::default_model().unwrap();
+    let error = artclass::persist::to_bytes(&scoring).unwrap_err();
+    assert!(
+        matches!(error, artclass::Error::Unsupported(_)),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("a model loaded for scoring only cannot be saved"),
+        "{error}"
+    );
+}

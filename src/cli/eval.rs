@@ -155,7 +155,7 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
             labels
                 .iter()
                 .position(|m| m == *l)
-                .ok_or_else(|| Error::Params(format!("label {l}")))
+                .ok_or_else(|| Error::Internal(format!("label {l} lost")))
         })
         .collect::<Result<_>>()?;
     Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))

@@ -576,7 +576,7 @@ impl Job<'_> {
                                 part
                             }))
                             .unwrap_or_else(|_| {
-                                Err(Error::Params("a worker thread failed".into()))
+                                Err(Error::Internal("a worker thread failed".into()))
                             });
                             // The receiver is gone only when the run already failed.
                             let _ = done.send((number, part));
@@ -594,7 +594,7 @@ impl Job<'_> {
                     }
                     let (number, part) = results
                         .recv()
-                        .map_err(|_| Error::Params("a worker thread failed".into()))?;
+                        .map_err(|_| Error::Internal("a worker thread failed".into()))?;
                     finished.insert(number, part);
                 };
                 emit(part?, &mut stats)?;

@@ -2,13 +2,14 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A language preset: which stop words, elisions and Snowball stemmer the analyzer uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Language {
     /// French: elisions (l’, qu’, jusqu’…), French stop words, French Snowball stemmer.
-    #[value(name = "fr")]
+    #[cfg_attr(feature = "cli", value(name = "fr"))]
     French,
     /// English: English stop words, English (Porter2) Snowball stemmer.
-    #[value(name = "en")]
+    #[cfg_attr(feature = "cli", value(name = "en"))]
     English,
 }
 
