@@ -16,7 +16,8 @@
 //!                 settings stored apart ([`Extra`]): dotted words, n-gram min-df; then
 //!                 (format 7 on) the n-grams' term frequency (before: the words'); then
 //!                 (format 6 on) N, the number of n-grams, F = words + N
-//!                 (postcard)
+//!                 (postcard); then (format 9 on) whether the analyzer has its
+//!                 script rules (`AnalyzerConfig::script_rules`, postcard)
 //!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
 //!                 (format 5; none in format 4)
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
@@ -66,12 +67,13 @@ use std::sync::Arc;
 /// The 8 bytes every model file starts with, which tell it from any other file.
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
 /// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load, 6
 /// from 7 by the n-grams' term frequency, which 6 takes from the words', 7 from 8 by the
 /// words' place (in the metadata, decoded into strings and indexed at load; 8 stores them
-/// as tables after the n-grams', with their index).
+/// as tables after the n-grams', with their index), 8 from 9 by the analyzer's rules for the
+/// scripts written without spaces, which 8 reads as clauses.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -260,6 +262,13 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
             "format {version} cannot store an n-gram term frequency that differs from the words'"
         )));
     }
+    let script_rules = model.analyzer_config().script_rules;
+    if version < 9 && script_rules {
+        return Err(Error::Unsupported(format!(
+            "format {version} cannot store the analyzer's rules for scripts written without spaces"
+        )));
+    }
+    let script_rules = (version >= 9).then_some(script_rules);
     let ngram_tf = (version >= 7).then_some(features.ngram_tf);
     let ngram_count = (version >= 6).then_some(model.vocabulary().ngrams().len() as u64);
     let word_count = (version >= 8).then_some(model.vocabulary().words().len() as u64);
@@ -275,6 +284,10 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
         })
         .and_then(|meta| match word_count {
             Some(count) => postcard::to_extend(&count, meta),
+            None => Ok(meta),
+        })
+        .and_then(|meta| match script_rules {
+            Some(rules) => postcard::to_extend(&rules, meta),
             None => Ok(meta),
         })
         .map_err(|e| Error::Internal(format!("encoding the model: {e}")))?;
@@ -897,14 +910,20 @@ fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a
     } else {
         (meta.ngrams.len() as u64, rest)
     };
-    // Format 8 adds the number of words, whose tables follow the n-grams'.
-    let word_count = if version >= 8 {
+    // Format 8 adds the number of words, whose tables follow the n-grams'; format 9 the
+    // script rules after it (older models read every script as they were trained to).
+    let (word_count, rest) = if version >= 8 {
         if !meta.words.is_empty() {
             return Err(corrupted("words in the metadata"));
         }
-        postcard::from_bytes::<u64>(rest).map_err(undecodable)?
+        postcard::take_from_bytes::<u64>(rest).map_err(undecodable)?
     } else {
-        meta.words.len() as u64
+        (meta.words.len() as u64, rest)
+    };
+    meta.analyzer.script_rules = if version >= 9 {
+        postcard::from_bytes::<bool>(rest).map_err(undecodable)?
+    } else {
+        false
     };
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
@@ -1691,13 +1710,17 @@ mod tests {
     use std::borrow::Cow;
 
     fn model() -> Classifier {
-        model_with(FeatureConfig::default().ngram_tf)
+        model_with(FeatureConfig::default().ngram_tf, true)
     }
 
-    /// [`model`] with its n-grams weighed by `ngram_tf`: formats before 7 store only the
-    /// words' term frequency, which was the n-grams' too.
-    fn model_with(ngram_tf: crate::features::TermFrequency) -> Classifier {
+    /// [`model`] with its n-grams weighed by `ngram_tf`, and with or without the analyzer's
+    /// script rules: formats before 7 store only the words' term frequency, which was the
+    /// n-grams' too, and formats before 9 no script rules.
+    fn model_with(ngram_tf: crate::features::TermFrequency, script_rules: bool) -> Classifier {
+        let mut analyzer = crate::text::AnalyzerConfig::preset(Language::French);
+        analyzer.script_rules = script_rules;
         ClassifierParams::new(Language::French)
+            .analyzer(analyzer)
             .ngram_tf(ngram_tf)
             .ngrams(2)
             .min_df(1)
@@ -2059,7 +2082,7 @@ mod tests {
     }
 
     #[test]
-    fn a_model_file_is_scored_in_place_and_formats_4_to_7_still_load() {
+    fn a_model_file_is_scored_in_place_and_formats_4_to_8_still_load() {
         let model = model();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.artclass");
@@ -2086,6 +2109,27 @@ mod tests {
             std::fs::read(&path).unwrap()
         );
 
+        // Format 8: no script rules, which a model from before them reads without.
+        let mut eight = std::io::Cursor::new(Vec::new());
+        let err = write_model_as(&model, &mut eight, 8)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scripts written without spaces"), "{err}");
+        let model = model_with(FeatureConfig::default().ngram_tf, false);
+        write_model_as(&model, &mut eight, 8).unwrap();
+        let eight = eight.into_inner();
+        assert_eq!(eight[8..12], 8u32.to_le_bytes());
+        let back = from_bytes(&eight, "eight.model", Load::Full).unwrap();
+        assert!(!back.analyzer_config().script_rules);
+        assert_eq!(back.predict_proba(text), model.predict_proba(text));
+        assert_eq!(to_bytes(&back).unwrap(), to_bytes(&model).unwrap());
+        assert!(
+            load(&path, Load::Full)
+                .unwrap()
+                .analyzer_config()
+                .script_rules
+        );
+
         // Format 7: the words in the metadata, indexed at load.
         let mut seven = std::io::Cursor::new(Vec::new());
         write_model_as(&model, &mut seven, 7).unwrap();
@@ -2106,7 +2150,7 @@ mod tests {
         let err = write_model_as(&model, &mut six, 6).unwrap_err().to_string();
         assert!(err.contains("n-gram term frequency"), "{err}");
         use crate::features::TermFrequency::Raw;
-        let model = model_with(Raw);
+        let model = model_with(Raw, false);
         write_model_as(&model, &mut six, 6).unwrap();
         let six = six.into_inner();
         assert_eq!(six[8..12], 6u32.to_le_bytes());
@@ -2148,7 +2192,15 @@ mod tests {
         assert!(back.vectorizer().known_words().is_empty());
         assert_eq!(back.predict_proba(text), model.predict_proba(text));
 
-        // This model's metadata leaves a gap (its length is fixed by the texts above).
+        // This model's metadata leaves a gap (its length is fixed by these texts and labels).
+        let model = ClassifierParams::new(Language::French)
+            .check()
+            .unwrap()
+            .fit(
+                &["Le coworking ouvre ses bureaux.", "Le service client."],
+                &["coworking", "client"],
+            )
+            .unwrap();
         let bytes = to_bytes(&model).unwrap();
         let parts = sections(&bytes, model.scoring_weights().len());
         assert!(parts.weights > parts.meta_end);

@@ -71,6 +71,51 @@ fn classify_json_reads_stdin_and_probabilities_sum_to_one() {
     }
 }
 
+/// Chinese (like Japanese and Thai) has no spaces between words: a clause used to be one
+/// term, which no other text repeats, so nothing was ever recognised. Read as pairs of
+/// characters, a new sentence made of the training's words finds them.
+#[test]
+fn text_without_spaces_between_words_is_learned_and_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(
+        dir.path(),
+        "zh.csv",
+        "label,text\n\
+         sport,足球比赛今天晚上举行，主队球员在比赛中进了两个球。\n\
+         sport,篮球队赢得了冠军，球迷在球场外庆祝比赛的胜利。\n\
+         sport,这名足球运动员下周将参加国家队的训练和比赛。\n\
+         economy,银行宣布降低利率，股市今天上涨，投资者很高兴。\n\
+         economy,政府公布了新的经济政策，企业的投资和出口增加。\n\
+         economy,股票价格下跌，银行和企业担心经济增长放缓。\n",
+    );
+    let model = dir.path().join("zh.artclass");
+    succeeds(
+        artclass()
+            .args(["train", "--lang", "en", "--input"])
+            .arg(&train)
+            .arg("--output")
+            .arg(&model),
+    );
+    for (text, label) in [
+        ("球员在球场上踢足球", "sport"),
+        ("银行的利率和股市", "economy"),
+    ] {
+        let output = succeeds(
+            artclass()
+                .args(["classify", "--json", "--model"])
+                .arg(&model)
+                .write_stdin(text),
+        );
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(value["label"], label, "{text}: {value}");
+        assert!(value["known_features"].as_u64().unwrap() >= 2, "{value}");
+        assert!(
+            value["probabilities"][label].as_f64().unwrap() > 0.6,
+            "{value}"
+        );
+    }
+}
+
 /// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft
 /// hyphen inside a word change nothing: the same article gets the same result to the bit.
 #[test]

@@ -1,7 +1,8 @@
 use super::known::KnownWords;
 use super::language::Language;
 use super::tokenizer::{
-    continues_word, is_apostrophe, is_hyphen, is_invisible, raw_tokens_flagged,
+    continues_word, for_each_unspaced_pair, is_apostrophe, is_hyphen, is_invisible,
+    raw_tokens_flagged,
 };
 use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -38,6 +39,13 @@ pub struct AnalyzerConfig {
     /// Stored by `persist` apart from the rest of this struct.
     #[serde(skip)]
     pub dotted_words: bool,
+    /// The rules for scripts other than the Latin, Greek and Cyrillic ones, which models from
+    /// before format 9 did not have (false when such a model is read, so that it keeps
+    /// reading text as it was trained): scripts written without spaces (Chinese, Japanese,
+    /// Thai…) cut into overlapping pairs of characters. Stored by `persist` apart from the
+    /// rest of this struct.
+    #[serde(skip)]
+    pub script_rules: bool,
 }
 
 impl AnalyzerConfig {
@@ -54,6 +62,7 @@ impl AnalyzerConfig {
             fold_accents: true,
             min_word_chars: 1,
             dotted_words: true,
+            script_rules: true,
         }
     }
 }
@@ -227,29 +236,51 @@ impl Analyzer {
     /// follows (`e-commerce` → `ecommerce`, `m-learning` → `mlearning`).
     fn for_each_raw_word(&self, text: &str, mut emit: impl FnMut(&str)) {
         let mut joined = String::new();
-        raw_tokens_flagged(text, self.config.dotted_words, |token, has_joiner| {
-            if !has_joiner {
-                emit(token);
-                return;
-            }
-            let token = self.strip_elisions(token);
-            let mut parts = token.split(is_hyphen).peekable();
-            let mut first = true;
-            while let Some(part) = parts.next() {
-                let single_letter_prefix = first && is_single_letter(part);
-                first = false;
-                if single_letter_prefix && parts.peek().is_some() {
-                    if let Some(next) = parts.next() {
-                        joined.clear();
-                        joined.push_str(part);
-                        joined.push_str(next);
-                        self.emit_apostrophe_parts(&joined, &mut emit);
+        let script_rules = self.config.script_rules;
+        raw_tokens_flagged(
+            text,
+            self.config.dotted_words,
+            |token, has_joiner, non_ascii| {
+                if script_rules && non_ascii {
+                    let mut emit_pieces = |word: &str| {
+                        if !for_each_unspaced_pair(word, &mut emit) {
+                            emit(word);
+                        }
+                    };
+                    if has_joiner {
+                        self.split_joined(token, &mut joined, &mut emit_pieces);
+                    } else {
+                        emit_pieces(token);
                     }
-                    continue;
+                } else if has_joiner {
+                    self.split_joined(token, &mut joined, &mut emit);
+                } else {
+                    emit(token);
                 }
-                self.emit_apostrophe_parts(part, &mut emit);
+            },
+        );
+    }
+
+    /// A token holding joiners, less its leading elisions, split at hyphens and (for
+    /// languages without elisions) apostrophes; `joined` is scratch space.
+    fn split_joined(&self, token: &str, joined: &mut String, emit: &mut impl FnMut(&str)) {
+        let token = self.strip_elisions(token);
+        let mut parts = token.split(is_hyphen).peekable();
+        let mut first = true;
+        while let Some(part) = parts.next() {
+            let single_letter_prefix = first && is_single_letter(part);
+            first = false;
+            if single_letter_prefix && parts.peek().is_some() {
+                if let Some(next) = parts.next() {
+                    joined.clear();
+                    joined.push_str(part);
+                    joined.push_str(next);
+                    self.emit_apostrophe_parts(joined, emit);
+                }
+                continue;
             }
-        });
+            self.emit_apostrophe_parts(part, emit);
+        }
     }
 
     fn emit_apostrophe_parts(&self, part: &str, emit: &mut impl FnMut(&str)) {
@@ -838,5 +869,35 @@ mod tests {
     fn settings_change_the_chain() {
         let analyzer = Analyzer::new(unfolded_french());
         assert_eq!(analyzer.words("Les écoles"), ["les", "écoles"]);
+    }
+
+    #[test]
+    fn scripts_without_spaces_are_read_in_pairs_unless_the_model_predates_it() {
+        let text = "足球比赛今天举行，球队赢了。Le coworking-Tesla技术";
+        let analyzer = Analyzer::new(AnalyzerConfig::preset(Language::French));
+        assert_eq!(
+            analyzer.words(text),
+            [
+                "足球",
+                "球比",
+                "比赛",
+                "赛今",
+                "今天",
+                "天举",
+                "举行",
+                "球队",
+                "队赢",
+                "赢了",
+                "coworking",
+                "tesl",
+                "技术"
+            ]
+        );
+        let mut before = AnalyzerConfig::preset(Language::French);
+        before.script_rules = false;
+        assert_eq!(
+            Analyzer::new(before).words(text),
+            ["足球比赛今天举行", "球队赢了", "coworking", "tesla技术"]
+        );
     }
 }

@@ -35,6 +35,65 @@ pub(crate) fn continues_word(c: char) -> bool {
     is_invisible(c) || unicode_normalization::char::is_combining_mark(c)
 }
 
+/// Scripts written without spaces between words: Han, Hiragana and Katakana (half-width
+/// forms included: NFKC comes later), Thai, Lao, Khmer and Myanmar. Their runs are one token
+/// to the tokenizer, a whole clause, which no other text repeats; Hangul is written with
+/// spaces and is not one of them.
+pub(crate) fn is_unspaced(c: char) -> bool {
+    matches!(c,
+        '\u{0E00}'..='\u{0EFF}'     // Thai, Lao
+        | '\u{1000}'..='\u{109F}'   // Myanmar
+        | '\u{1780}'..='\u{17FF}'   // Khmer
+        | '\u{3005}'..='\u{3007}'   // 々 〆 〇
+        | '\u{3040}'..='\u{30FF}'   // Hiragana, Katakana
+        | '\u{31F0}'..='\u{31FF}'   // Katakana phonetic extensions
+        | '\u{3400}'..='\u{4DBF}'   // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}'   // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}'   // CJK compatibility ideographs
+        | '\u{FF66}'..='\u{FF9F}'   // half-width Katakana
+        | '\u{20000}'..='\u{3134F}' // CJK extensions B to G
+    )
+}
+
+/// Calls `emit` with the pieces of a token that holds [unspaced](is_unspaced) characters:
+/// each run of them as its overlapping pairs of characters (`足球比赛` → `足球`, `球比`,
+/// `比赛`; a lone character as itself), as Lucene's CJK bigrams do, since without a
+/// dictionary a pair is the likeliest unit of meaning; the rest of the token as it is
+/// (`AI技术` → `AI`, `技术`). A character keeps the marks that follow it (a Thai vowel or
+/// tone mark, a Japanese voicing mark). Returns false, having emitted nothing, for a token
+/// without such characters.
+pub(crate) fn for_each_unspaced_pair<'t>(token: &'t str, mut emit: impl FnMut(&'t str)) -> bool {
+    if !token.chars().any(is_unspaced) {
+        return false;
+    }
+    // Each character with the marks after it, and whether it is unspaced.
+    let mut units: Vec<(usize, usize, bool)> = Vec::new();
+    for (at, c) in token.char_indices() {
+        let end = at + c.len_utf8();
+        match units.last_mut() {
+            Some(last) if continues_word(c) => last.1 = end,
+            _ => units.push((at, end, is_unspaced(c))),
+        }
+    }
+    let mut rest = units.as_slice();
+    while let Some(&(start, _, unspaced)) = rest.first() {
+        let run = rest
+            .iter()
+            .position(|unit| unit.2 != unspaced)
+            .unwrap_or(rest.len());
+        let (this, next) = rest.split_at(run);
+        if !unspaced || this.len() == 1 {
+            emit(&token[start..this[this.len() - 1].1]);
+        } else {
+            for pair in this.windows(2) {
+                emit(&token[pair[0].0..pair[1].1]);
+            }
+        }
+        rest = next;
+    }
+    true
+}
+
 /// Byte classes for the ASCII fast path: letters and digits, other ASCII, and bytes of
 /// multi-byte characters (which need decoding).
 const ASCII_WORD: u8 = 1;
@@ -100,17 +159,19 @@ fn leading_bytes(mask: u64) -> usize {
 /// (`continues_word`). Everything else (spaces, the zero-width space, punctuation, symbols
 /// such as `€`) separates tokens.
 pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
-    raw_tokens_flagged(text, false, |token, _| emit(token));
+    raw_tokens_flagged(text, false, |token, _, _| emit(token));
 }
 
 /// [`raw_tokens`], also telling whether the token holds a joiner (apostrophe or hyphen), so
-/// that the common plain token skips the splitting that joiners need. With `dotted`, a `.` or
+/// that the common plain token skips the splitting that joiners need, and whether it holds a
+/// character outside ASCII, so that only such tokens are looked at for the scripts written
+/// without spaces ([`for_each_unspaced_pair`]). With `dotted`, a `.` or
 /// `@` between two word characters also continues the token (see
 /// [`AnalyzerConfig::dotted_words`](super::AnalyzerConfig::dotted_words)).
 pub(crate) fn raw_tokens_flagged<'t>(
     text: &'t str,
     dotted: bool,
-    mut emit: impl FnMut(&'t str, bool),
+    mut emit: impl FnMut(&'t str, bool, bool),
 ) {
     let bytes = text.as_bytes();
     let mut pos = 0;
@@ -135,18 +196,19 @@ pub(crate) fn raw_tokens_flagged<'t>(
             continue;
         }
         let start = pos;
-        let (end, joined) = scan_word(text, pos, dotted);
+        let (end, joined, non_ascii) = scan_word(text, pos, dotted);
         pos = end;
-        emit(&text[start..pos], joined);
+        emit(&text[start..pos], joined, non_ascii);
     }
 }
 
-/// Returns the end of the token starting at `start` (which is a word character), and whether
-/// a joiner (apostrophe or hyphen) was crossed.
-fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool) {
+/// Returns the end of the token starting at `start` (which is a word character), whether a
+/// joiner (apostrophe or hyphen) was crossed, and whether a character outside ASCII was.
+fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
     let bytes = text.as_bytes();
     let mut pos = start;
     let mut joined = false;
+    let mut non_ascii = false;
     loop {
         // Word characters; ASCII ones without decoding, eight at a time.
         while let Some(chunk) = load8(bytes, pos) {
@@ -166,21 +228,24 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool) {
                 _ => {}
             }
             match text[pos..].chars().next() {
-                Some(c) if is_word_char(c) || continues_word(c) => pos += c.len_utf8(),
+                Some(c) if is_word_char(c) || continues_word(c) => {
+                    pos += c.len_utf8();
+                    non_ascii = true;
+                }
                 _ => break,
             }
         }
         // A joiner continues the token only when a word character follows it. Every joiner
         // but `'` and `-` is multi-byte, so any other ASCII byte ends the token at once.
         match bytes.get(pos) {
-            None => return (pos, joined),
+            None => return (pos, joined, non_ascii),
             Some(b'.' | b'@')
                 if dotted && text[pos + 1..].chars().next().is_some_and(is_word_char) =>
             {
                 pos += 1;
                 continue;
             }
-            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined),
+            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined, non_ascii),
             _ => {}
         }
         let mut rest = text[pos..].chars();
@@ -188,8 +253,9 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool) {
             (Some(j), Some(next)) if (is_apostrophe(j) || is_hyphen(j)) && is_word_char(next) => {
                 pos += j.len_utf8();
                 joined = true;
+                non_ascii |= !j.is_ascii();
             }
-            _ => return (pos, joined),
+            _ => return (pos, joined, non_ascii),
         }
     }
 }
@@ -210,7 +276,7 @@ mod tests {
         raw_tokens_flagged(
             "From: bob@cs.cmu.edu, U.S. Windows 3.1. End. Next e-mail.",
             true,
-            |t, joined| out.push((t, joined)),
+            |t, joined, _| out.push((t, joined)),
         );
         let expected = [
             ("From", false),
@@ -290,10 +356,37 @@ mod tests {
     #[test]
     fn the_modifier_letter_apostrophe_is_a_joiner() {
         let mut out = Vec::new();
-        raw_tokens_flagged("lʼécole ʼseul finʼ", false, |t, joined| {
+        raw_tokens_flagged("lʼécole ʼseul finʼ", false, |t, joined, _| {
             out.push((t, joined))
         });
         assert_eq!(out, [("lʼécole", true), ("seul", false), ("fin", false)]);
+    }
+
+    fn unspaced_pairs(token: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        if !for_each_unspaced_pair(token, |t| out.push(t)) {
+            out.push(token);
+        }
+        out
+    }
+
+    #[test]
+    fn scripts_without_spaces_become_overlapping_pairs() {
+        assert_eq!(unspaced_pairs("足球比赛"), ["足球", "球比", "比赛"]);
+        assert_eq!(unspaced_pairs("的"), ["的"]);
+        assert_eq!(unspaced_pairs("AI技术2024年"), ["AI", "技术", "2024", "年"]);
+        // Hiragana, Katakana with a voicing mark written apart (U+3099), Thai with its vowel
+        // and tone marks: each character keeps its marks.
+        assert_eq!(unspaced_pairs("バス"), ["バス"]);
+        assert_eq!(
+            unspaced_pairs("ハ\u{3099}スです"),
+            ["ハ\u{3099}ス", "スで", "です"]
+        );
+        assert_eq!(unspaced_pairs("ข้าวขาว"), ["ข้า", "าว", "วข", "ขา", "าว"]);
+        // Scripts written with spaces are left alone.
+        assert_eq!(unspaced_pairs("서울"), ["서울"]);
+        assert_eq!(unspaced_pairs("école"), ["école"]);
+        assert_eq!(unspaced_pairs("Москва"), ["Москва"]);
     }
 
     #[test]
