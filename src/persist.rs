@@ -56,7 +56,7 @@ use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, IndexedWords, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
 use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
 use crate::table::{Plain, Table};
-use crate::text::{Analyzer, AnalyzerConfig, KnownWords};
+use crate::text::{Analyzer, AnalyzerConfig, KnownWords, Language};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -65,13 +65,19 @@ use std::sync::Arc;
 
 /// The 8 bytes every model file starts with, which tell it from any other file.
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
-/// Bump on any change to the payload's layout. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 8;
+/// Bump on any change to the payload's layout, or to what it may hold that an older reader
+/// would take for damage. Versions before 4 were never released.
+pub const FORMAT_VERSION: u32 = 9;
+/// Format 9 is format 8 with a language added after French and English (German, Turkish…):
+/// the language is an index in the metadata, which a reader of format 8 cannot decode and
+/// would call the file corrupted. Such a model is written as 9, which that reader refuses
+/// asking for an upgrade; a French or English one is still written as 8, which it reads.
+const FIRST_FORMAT_WITH_ANY_LANGUAGE: u32 = 9;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
 /// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load, 6
 /// from 7 by the n-grams' term frequency, which 6 takes from the words', 7 from 8 by the
 /// words' place (in the metadata, decoded into strings and indexed at load; 8 stores them
-/// as tables after the n-grams', with their index).
+/// as tables after the n-grams', with their index), 8 from 9 by the languages it may hold.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -127,7 +133,16 @@ pub enum Load {
 
 /// Writes the model file format to `out`.
 pub fn write_model<W: Write>(model: &Classifier, out: &mut W) -> Result<()> {
-    write_model_as(model, out, FORMAT_VERSION)
+    write_model_as(model, out, format_version_of(model))
+}
+
+/// The oldest format that can hold `model`, the newest layout (see
+/// [`FIRST_FORMAT_WITH_ANY_LANGUAGE`]), so that older readers take every file they can.
+fn format_version_of(model: &Classifier) -> u32 {
+    match model.analyzer_config().language {
+        Language::French | Language::English => FIRST_FORMAT_WITH_ANY_LANGUAGE - 1,
+        _ => FIRST_FORMAT_WITH_ANY_LANGUAGE,
+    }
 }
 
 /// [`write_model`] in format `version`: 5 (the n-grams in the metadata, their tables built
@@ -226,6 +241,14 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
             "a model loaded for scoring only cannot be saved: load it in full".into(),
         )
     })?;
+    let language = model.analyzer_config().language;
+    if version < FIRST_FORMAT_WITH_ANY_LANGUAGE
+        && !matches!(language, Language::French | Language::English)
+    {
+        return Err(Error::Unsupported(format!(
+            "format {version} cannot store the language preset '{language}' (only fr and en)"
+        )));
+    }
     let weights = model.scoring_weights();
     let meta = MetaRef {
         analyzer: model.analyzer_config(),
@@ -1185,7 +1208,7 @@ fn read_model(
 /// Writes a model file atomically: readers see the old file or the complete new one.
 pub fn save(model: &Classifier, path: &Path) -> Result<()> {
     let mut file = AtomicFile::create(path)?;
-    let mut image = file_image(model, FORMAT_VERSION)?;
+    let mut image = file_image(model, format_version_of(model))?;
     // A model cut short is no model: a reader that leaves early (`| head -c 10`) fails the
     // run, unlike one of text output, which may stop reading when it has what it wants.
     let in_place = |e: Error| match e {
@@ -1687,7 +1710,6 @@ mod tests {
     }
     use crate::features::NO_WORD;
     use crate::model::ClassifierParams;
-    use crate::text::Language;
     use std::borrow::Cow;
 
     fn model() -> Classifier {
@@ -1738,6 +1760,47 @@ mod tests {
         }
     }
 
+    /// Every preset comes back from the file as it went in, stop words and all; a French or
+    /// English model is written in format 8, which older artclass releases read, any other
+    /// in format 9, which they refuse asking for an upgrade.
+    #[test]
+    fn every_language_round_trips_in_the_oldest_format_that_holds_it() {
+        let texts = [
+            "Zorbix quantal vemora, zorbix trelling quantal.",
+            "Plimsoll garvet ombrach; plimsoll garvet nerrow.",
+        ];
+        for language in Language::ALL {
+            let model = ClassifierParams::new(language)
+                .min_df(1)
+                .check()
+                .unwrap()
+                .fit(&texts, &["first", "second"])
+                .unwrap();
+            let bytes = to_bytes(&model).unwrap();
+            let version = match language {
+                Language::French | Language::English => 8u32,
+                _ => 9,
+            };
+            assert_eq!(bytes[8..12], version.to_le_bytes(), "{language}");
+            let back = from_bytes(&bytes, "test.model", Load::Full).unwrap();
+            assert_eq!(back.analyzer_config().language, language);
+            assert_eq!(back.analyzer_config(), model.analyzer_config());
+            assert_eq!(to_bytes(&back).unwrap(), bytes, "{language}");
+            let text = "quantal zorbix";
+            assert_eq!(back.predict_proba(text), model.predict_proba(text));
+            assert_eq!(model.predict(text).0, "first", "{language}");
+
+            let mut eight = std::io::Cursor::new(Vec::new());
+            let written = write_model_as(&model, &mut eight, 8);
+            if version == 8 {
+                assert!(written.is_ok());
+            } else {
+                let error = written.unwrap_err().to_string();
+                assert!(error.contains(&format!("'{language}'")), "{error}");
+            }
+        }
+    }
+
     #[test]
     fn round_trip_is_exact() {
         let model = model();
@@ -1777,7 +1840,11 @@ mod tests {
             )
             .unwrap();
         let bytes = to_bytes(&model).unwrap();
-        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(
+            bytes[8..12],
+            8u32.to_le_bytes(),
+            "English: the format 8 readers take"
+        );
         let back = from_bytes(&bytes, "test.model", Load::Scoring).unwrap();
         assert_eq!(back.analyzer_config(), model.analyzer_config());
         assert!(back.analyzer_config().dotted_words);

@@ -291,6 +291,7 @@ fn train_with_another_language_records_it_and_classifies_with_it() {
         loaded.analyzer_config().language,
         artclass::Language::German
     );
+    assert_eq!(std::fs::read(&model).unwrap()[8..12], 9u32.to_le_bytes());
 
     // Other inflections, `Strassenbahn` without ß, `Zuege` nowhere: the stems must meet.
     let cases = [
