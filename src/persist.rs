@@ -57,7 +57,7 @@ use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, IndexedWords, MAX_NGRAMS, NgramKey, Vectorizer, Vocabulary};
 use crate::model::{Classifier, NbKind, NbTables, scoring_weights};
 use crate::table::{Plain, Table};
-use crate::text::{Analyzer, AnalyzerConfig, KnownWords};
+use crate::text::{Analyzer, AnalyzerConfig, KnownWords, Language};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -66,14 +66,16 @@ use std::sync::Arc;
 
 /// The 8 bytes every model file starts with, which tell it from any other file.
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
-/// Bump on any change to the payload's layout. Versions before 4 were never released.
+/// Bump on any change to the payload's layout, or to what it may hold that an older reader
+/// would take for damage. Versions before 4 were never released.
 pub const FORMAT_VERSION: u32 = 9;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
 /// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load, 6
 /// from 7 by the n-grams' term frequency, which 6 takes from the words', 7 from 8 by the
 /// words' place (in the metadata, decoded into strings and indexed at load; 8 stores them
 /// as tables after the n-grams', with their index), 8 from 9 by the analyzer's rules for the
-/// scripts written without spaces, which 8 reads as clauses.
+/// scripts written without spaces, which 8 reads as clauses, and by the languages after French
+/// and English, an index in the metadata that 8 has no value for.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -228,6 +230,12 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
             "a model loaded for scoring only cannot be saved: load it in full".into(),
         )
     })?;
+    let language = model.analyzer_config().language;
+    if version < 9 && !matches!(language, Language::French | Language::English) {
+        return Err(Error::Unsupported(format!(
+            "format {version} cannot store the language preset '{language}' (only fr and en)"
+        )));
+    }
     let weights = model.scoring_weights();
     let meta = MetaRef {
         analyzer: model.analyzer_config(),
@@ -1706,7 +1714,6 @@ mod tests {
     }
     use crate::features::NO_WORD;
     use crate::model::ClassifierParams;
-    use crate::text::Language;
     use std::borrow::Cow;
 
     fn model() -> Classifier {
@@ -1758,6 +1765,53 @@ mod tests {
         match from_bytes(bytes, "test.model", Load::Full) {
             Ok(_) => panic!("loaded a broken model"),
             Err(e) => e.to_string(),
+        }
+    }
+
+    /// Every preset comes back from the file as it went in, stop words and all. Format 8,
+    /// which older artclass releases read, has no value for the languages after French and
+    /// English: such a model cannot be written in it, even without the script rules.
+    #[test]
+    fn every_language_round_trips_and_format_8_holds_only_the_first_two() {
+        let texts = [
+            "Zorbix quantal vemora, zorbix trelling quantal.",
+            "Plimsoll garvet ombrach; plimsoll garvet nerrow.",
+        ];
+        for language in Language::ALL {
+            let mut analyzer = crate::text::AnalyzerConfig::preset(language);
+            let model = ClassifierParams::new(language)
+                .analyzer(analyzer.clone())
+                .min_df(1)
+                .check()
+                .unwrap()
+                .fit(&texts, &["first", "second"])
+                .unwrap();
+            let bytes = to_bytes(&model).unwrap();
+            assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes(), "{language}");
+            let back = from_bytes(&bytes, "test.model", Load::Full).unwrap();
+            assert_eq!(back.analyzer_config().language, language);
+            assert_eq!(back.analyzer_config(), model.analyzer_config());
+            assert_eq!(to_bytes(&back).unwrap(), bytes, "{language}");
+            let text = "quantal zorbix";
+            assert_eq!(back.predict_proba(text), model.predict_proba(text));
+            assert_eq!(model.predict(text).0, "first", "{language}");
+
+            analyzer.script_rules = false;
+            let model = ClassifierParams::new(language)
+                .analyzer(analyzer)
+                .min_df(1)
+                .check()
+                .unwrap()
+                .fit(&texts, &["first", "second"])
+                .unwrap();
+            let mut eight = std::io::Cursor::new(Vec::new());
+            let written = write_model_as(&model, &mut eight, 8);
+            if matches!(language, Language::French | Language::English) {
+                assert!(written.is_ok());
+            } else {
+                let error = written.unwrap_err().to_string();
+                assert!(error.contains(&format!("'{language}'")), "{error}");
+            }
         }
     }
 

@@ -116,6 +116,40 @@ fn text_without_spaces_between_words_is_learned_and_recognised() {
     }
 }
 
+/// In Devanagari a vowel sign is part of the letter: `दाल` (lentils) and `दल` (party) used to
+/// fold into one term, as accents fold in French.
+#[test]
+fn marks_that_are_letters_keep_words_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(
+        dir.path(),
+        "hi.csv",
+        "text,label\n\
+         राजनीतिक दल ने चुनाव जीता,politics\n\
+         संसद में विपक्षी दल,politics\n\
+         दाल और रोटी खाना,food\n\
+         मसूर की दाल पकाई,food\n",
+    );
+    let model = dir.path().join("hi.artclass");
+    succeeds(
+        artclass()
+            .args(["train", "--lang", "en", "--input"])
+            .arg(&train)
+            .arg("--output")
+            .arg(&model),
+    );
+    for (word, label) in [("दाल", "food"), ("दल", "politics")] {
+        let output = succeeds(
+            artclass()
+                .args(["classify", "--json", "--model"])
+                .arg(&model)
+                .write_stdin(word),
+        );
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(value["label"], label, "{word}: {value}");
+    }
+}
+
 /// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft
 /// hyphen inside a word change nothing: the same article gets the same result to the bit.
 #[test]
@@ -302,6 +336,100 @@ fn train_from_csv_then_classify_with_it() {
         .success()
         .stdout(predicate::str::starts_with("-\tcustomer_relation\t"))
         .stderr("");
+}
+
+/// German texts written for this test: trains, records and uses the German preset (its
+/// stemmer, ß read as ss, umlauts folded).
+const GERMAN_TRAIN_CSV: &str = "\
+text,label
+\"Die Züge der Bahn fahren morgens pünktlich, doch am Bahnhof warten viele Pendler auf den verspäteten Regionalzug.\",verkehr
+\"Der neue Fahrplan bringt mehr Verbindungen: Straßenbahnen und Busse halten öfter an den Haltestellen der Stadt.\",verkehr
+\"Wegen Bauarbeiten an den Gleisen fällt der Zug nach München aus; Reisende steigen in Ersatzbusse um.\",verkehr
+\"Im Frühling säen wir Tomaten und Kräuter im Garten, gießen die Beete abends und jäten das Unkraut.\",garten
+\"Rosen brauchen sonnige Plätze, lockere Erde und im Herbst einen kräftigen Rückschnitt der Triebe.\",garten
+\"Der Gartenbau-Verein zeigt, wie man Kompost anlegt und Obstbäume im Winter richtig schneidet.\",garten
+";
+
+#[test]
+fn train_with_another_language_records_it_and_classifies_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(dir.path(), "train.csv", GERMAN_TRAIN_CSV);
+    let model = dir.path().join("de.artclass");
+    let output = succeeds(
+        artclass()
+            .args(["train", "--lang", "de", "--min-df", "1", "--input"])
+            .arg(&train)
+            .arg("--output")
+            .arg(&model),
+    );
+    let summary = String::from_utf8(output.stdout).unwrap();
+    assert!(summary.contains("; lang de, "), "{summary}");
+
+    let loaded = artclass::persist::load(&model, artclass::persist::Load::Scoring).unwrap();
+    assert_eq!(
+        loaded.analyzer_config().language,
+        artclass::Language::German
+    );
+    assert_eq!(std::fs::read(&model).unwrap()[8..12], 9u32.to_le_bytes());
+
+    // Other inflections, `Strassenbahn` without ß, `Zuege` nowhere: the stems must meet.
+    let cases = [
+        (
+            "Heute fiel am Bahnhof der Zug aus, und die Pendler warteten lange auf einen Bus \
+             zur Strassenbahn.",
+            "verkehr",
+        ),
+        (
+            "Die Tomaten im Beet brauchen Sonne; abends giessen wir die Kräuter und schneiden \
+             die Rosen zurück.",
+            "garten",
+        ),
+    ];
+    for (text, label) in cases {
+        let output = succeeds(
+            artclass()
+                .args(["classify", "--json", "--model"])
+                .arg(&model)
+                .write_stdin(text),
+        );
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(value["label"], label, "{text}: {value}");
+        assert!(value["known_features"].as_u64().unwrap() >= 4, "{value}");
+    }
+
+    // The German stop words are gone: an article of nothing else has no known word.
+    let output = succeeds(
+        artclass()
+            .args(["classify", "--json", "--model"])
+            .arg(&model)
+            .write_stdin("Der die das und oder aber wir ihr sie."),
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["known_features"], 0, "{value}");
+}
+
+#[test]
+fn an_unknown_language_is_refused_naming_the_presets() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(dir.path(), "train.csv", TRAIN_CSV);
+    let output = artclass()
+        .args(["train", "--lang", "xx", "--output", "m.artclass", "--input"])
+        .arg(&train)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("invalid value 'xx' for '--lang"),
+        "{stderr}"
+    );
+    let presets: Vec<&str> = artclass::Language::ALL.iter().map(|l| l.code()).collect();
+    assert!(
+        stderr.contains(&format!("[possible values: {}]", presets.join(", "))),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("m.artclass").exists());
 }
 
 #[test]

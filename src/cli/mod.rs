@@ -277,7 +277,7 @@ fn warn_skipped(root: &Path, listing: &artclass::input::Listing) {
 /// Training settings, shared by `train` and `eval --cv`.
 #[derive(clap::Args)]
 struct TrainingArgs {
-    /// Analyzer language: stop words, elisions and stemmer
+    /// Analyzer language: stop words, elisions, stemmer and letter rules
     #[arg(long, value_enum, default_value_t = Language::French)]
     lang: Language,
     /// Use word n-grams of order 1 to N as features (N: 1, 2 or 3)

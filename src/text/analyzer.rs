@@ -1,5 +1,6 @@
 use super::known::KnownWords;
-use super::language::Language;
+use super::language::{Apostrophe, Language};
+use super::orthography::{before_stemming, fold, lowercase};
 use super::tokenizer::{
     continues_word, for_each_unspaced_pair, is_apostrophe, is_hyphen, is_invisible,
     raw_tokens_flagged,
@@ -8,7 +9,6 @@ use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Every setting of the analyzer chain. Stored whole in each model file, stop words and
@@ -29,7 +29,8 @@ pub struct AnalyzerConfig {
     pub elisions: Vec<String>,
     /// Apply the language's Snowball stemmer.
     pub stem: bool,
-    /// Remove diacritics after stemming, so `école` and `ecole` meet.
+    /// Remove diacritics after stemming, so `école` and `ecole` meet (those the language's
+    /// writers often leave out: `año` keeps its ñ, see `orthography::fold`).
     pub fold_accents: bool,
     /// Words shorter than this many characters are dropped.
     pub min_word_chars: usize,
@@ -42,8 +43,10 @@ pub struct AnalyzerConfig {
     /// The rules for scripts other than the Latin, Greek and Cyrillic ones, which models from
     /// before format 9 did not have (false when such a model is read, so that it keeps
     /// reading text as it was trained): scripts written without spaces (Chinese, Japanese,
-    /// Thai…) cut into overlapping pairs of characters. Stored by `persist` apart from the
-    /// rest of this struct.
+    /// Thai…) cut into overlapping pairs of characters; accents folded only in the scripts
+    /// whose marks are accents (Latin, Greek, Cyrillic, Hebrew, Arabic), not where a mark is
+    /// part of the letter (Devanagari, Thai, Japanese); Arabic tatweel dropped whatever the
+    /// language. Stored by `persist` apart from the rest of this struct.
     #[serde(skip)]
     pub script_rules: bool,
 }
@@ -67,6 +70,8 @@ impl AnalyzerConfig {
     }
 }
 
+const TATWEEL: char = '\u{0640}';
+
 /// A ready-to-run analyzer chain built from an [`AnalyzerConfig`].
 pub struct Analyzer {
     config: AnalyzerConfig,
@@ -79,16 +84,21 @@ impl Analyzer {
     /// Prepares the chain once for every text: stop words and elisions lowercased for lookup
     /// (stop words also accent-folded, with [`AnalyzerConfig::fold_accents`]), stemmer made.
     pub fn new(config: AnalyzerConfig) -> Self {
+        let language = config.language;
         let mut stop_words: FxHashSet<String> = FxHashSet::default();
         for word in &config.stop_words {
-            let lower = lowercase(word);
+            let lower = lowercase(language, word);
             if config.fold_accents {
                 // Text typed without accents (`etait`) must meet the list too.
-                stop_words.insert(fold_accents(&lower));
+                stop_words.insert(fold(language, &lower, config.script_rules));
             }
             stop_words.insert(lower);
         }
-        let elisions = config.elisions.iter().map(|e| lowercase(e)).collect();
+        let elisions = config
+            .elisions
+            .iter()
+            .map(|e| lowercase(language, e))
+            .collect();
         let stemmer = config
             .stem
             .then(|| rust_stemmers::Stemmer::create(config.language.stemmer()));
@@ -232,8 +242,9 @@ impl Analyzer {
     }
 
     /// Splits text into raw words: tokens, less leading elisions, split at hyphens and (for
-    /// languages without elisions) apostrophes. A one-letter prefix stays joined to what
-    /// follows (`e-commerce` → `ecommerce`, `m-learning` → `mlearning`).
+    /// languages without elisions) at or after apostrophes ([`Apostrophe`]). A one-letter
+    /// prefix stays joined to what follows (`e-commerce` → `ecommerce`, `m-learning` →
+    /// `mlearning`), where the language allows ([`Language::joins_one_letter_prefix`]).
     fn for_each_raw_word(&self, text: &str, mut emit: impl FnMut(&str)) {
         let mut joined = String::new();
         let script_rules = self.config.script_rules;
@@ -268,7 +279,8 @@ impl Analyzer {
         let mut parts = token.split(is_hyphen).peekable();
         let mut first = true;
         while let Some(part) = parts.next() {
-            let single_letter_prefix = first && is_single_letter(part);
+            let single_letter_prefix =
+                first && self.config.language.joins_one_letter_prefix() && is_single_letter(part);
             first = false;
             if single_letter_prefix && parts.peek().is_some() {
                 if let Some(next) = parts.next() {
@@ -284,11 +296,15 @@ impl Analyzer {
     }
 
     fn emit_apostrophe_parts(&self, part: &str, emit: &mut impl FnMut(&str)) {
-        if self.elisions.is_empty() {
-            part.split(is_apostrophe).for_each(&mut *emit);
-        } else {
+        if !self.elisions.is_empty() {
             // `aujourd’hui`, `presqu’île`: one word in an eliding language.
             emit(part);
+            return;
+        }
+        let mut pieces = part.split(is_apostrophe);
+        match self.config.language.apostrophe() {
+            Apostrophe::Splits => pieces.for_each(&mut *emit),
+            Apostrophe::EndsTheWord => emit(pieces.next().unwrap_or(part)),
         }
     }
 
@@ -301,7 +317,7 @@ impl Analyzer {
                 || tail.is_empty()
                 || !self
                     .elisions
-                    .contains(&lowercase(&compatibility_form(head)))
+                    .contains(&lowercase(self.config.language, &compatibility_form(head)))
             {
                 break;
             }
@@ -313,14 +329,22 @@ impl Analyzer {
     /// Compatibility form, lowercase, ligatures, numbers, length, stop words, stem, accents:
     /// one word to its term. An ASCII word is its own compatibility form and skips that step.
     fn normalize_word(&self, word: &str) -> Option<String> {
+        let language = self.config.language;
         if word.is_ascii() {
-            return self.normalize_lowercase(&lowercase(word));
+            return self.normalize_lowercase(&lowercase(language, word));
         }
         // A number stays one even where NFKC spells it otherwise (`½` → `1⁄2`, `Ⅳ` → `IV`).
         if word.chars().all(char::is_numeric) {
             return None;
         }
-        self.normalize_lowercase(&lowercase(&compatibility_form(word)))
+        let word = compatibility_form(word);
+        // Tatweel (ـ) stretches an Arabic-script line for justification: `اللاعـــب` is
+        // `اللاعب`. A word of tatweel alone is nothing (and empty, it is dropped below).
+        if self.config.script_rules && word.contains(TATWEEL) {
+            let word: String = word.chars().filter(|&c| c != TATWEEL).collect();
+            return self.normalize_lowercase(&lowercase(language, &word));
+        }
+        self.normalize_lowercase(&lowercase(language, &word))
     }
 
     /// [`Analyzer::normalize_word`] of a word already lowercased by [`lowercase`].
@@ -334,17 +358,27 @@ impl Analyzer {
         if self.stop_words.contains(lower) {
             return None;
         }
-        let folded_is_stop =
-            || self.config.fold_accents && self.stop_words.contains(&fold_accents(lower));
+        let language = self.config.language;
+        let folded_is_stop = || {
+            self.config.fold_accents
+                && self
+                    .stop_words
+                    .contains(&fold(language, lower, self.config.script_rules))
+        };
         if !lower.is_ascii() && folded_is_stop() {
             return None;
         }
         let stem = match &self.stemmer {
-            Some(stemmer) => stemmer.stem(lower).into_owned(),
+            Some(stemmer) => match stemmer.stem(before_stemming(language, lower)) {
+                // The Greek stemmer removes some words whole as an ending (`όταν`): the word
+                // stays, rather than every such word becoming one empty term.
+                stem if stem.is_empty() => lower.to_string(),
+                stem => stem.into_owned(),
+            },
             None => lower.to_string(),
         };
         Some(if self.config.fold_accents && !stem.is_ascii() {
-            fold_accents(&stem)
+            fold(language, &stem, self.config.script_rules)
         } else {
             stem
         })
@@ -542,36 +576,226 @@ fn compatibility_form(word: &str) -> Cow<'_, str> {
     Cow::Owned(word.chars().filter(|&c| !is_invisible(c)).nfkc().collect())
 }
 
-/// Unicode lowercase, with ligatures spelled out and every apostrophe made ASCII.
-fn lowercase(word: &str) -> String {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        return word.to_string();
-    }
-    let mut out = String::with_capacity(word.len() + 2);
-    for c in word.to_lowercase().chars() {
-        match c {
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            c if is_apostrophe(c) => out.push('\''),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn fold_accents(word: &str) -> String {
-    if word.is_ascii() {
-        return word.to_string();
-    }
-    word.nfd().filter(|c| !is_combining_mark(*c)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::char::is_combining_mark;
+
+    /// Each preset's chain on a few words: a stop word dropped, two inflections stemmed
+    /// alike, and the language's letter rules (see `orthography`).
+    #[test]
+    fn each_language_cases() {
+        type Cases = &'static [(&'static str, &'static [&'static str])];
+        let languages: &[(Language, Cases)] = &[
+            (
+                Language::German,
+                &[
+                    ("die Regierungen der Regierung", &["regier", "regier"]),
+                    // ß is ss, in capitals too; umlauts fold.
+                    ("Straße Strasse STRASSE", &["strass", "strass", "strass"]),
+                    ("Häuser Hauser", &["haus", "haus"]),
+                    // The clitic `’s` and a possessive apostrophe end the word.
+                    ("wie geht's? Anna’s Imbiss", &["geht", "anna", "imbiss"]),
+                    ("E-Mail", &["email"]),
+                ],
+            ),
+            (
+                Language::Spanish,
+                &[
+                    ("los niños del niño", &["niñ", "niñ"]),
+                    // ñ is kept: año (year) and ano are two words; accents fold.
+                    ("año ano AÑO", &["año", "ano", "año"]),
+                    ("casas casa según segun", &["cas", "cas", "segun", "segun"]),
+                ],
+            ),
+            (
+                Language::Italian,
+                &[
+                    ("i giornali del giornale", &["giornal", "giornal"]),
+                    ("città citta perché", &["citt", "citt"]),
+                    ("c'è c’è più", &[]),
+                ],
+            ),
+            (
+                Language::Portuguese,
+                &[
+                    ("as políticas não são a política", &["polit", "polit"]),
+                    ("ação acao", &["aca", "aca"]),
+                ],
+            ),
+            (
+                Language::Dutch,
+                &[
+                    ("de regeringen en een regering", &["reger", "reger"]),
+                    // The plural `’s` ends the word; the trema folds.
+                    ("auto's foto’s auto", &["auto", "foto", "auto"]),
+                    ("ideeën ideeen", &["ideeen", "ideeen"]),
+                ],
+            ),
+            (
+                Language::Danish,
+                &[
+                    ("regeringen og regeringer", &["regering", "regering"]),
+                    // æ is a letter, not a ligature; å is kept.
+                    ("æble ÆBLE", &["æbl", "æbl"]),
+                    ("får far", &["får", "far"]),
+                ],
+            ),
+            (
+                Language::Swedish,
+                &[
+                    ("regeringen och regeringar", &["regering", "regering"]),
+                    ("får far häst hast", &["får", "far", "häst", "hast"]),
+                    ("idé ide", &["ide", "ide"]),
+                ],
+            ),
+            (
+                Language::Norwegian,
+                &[
+                    ("regjeringen og regjeringer", &["regjering", "regjering"]),
+                    ("år ar", &["år", "ar"]),
+                ],
+            ),
+            (
+                Language::Finnish,
+                &[
+                    ("taloissa ja talossa", &["talo", "talo"]),
+                    ("säätiö saatio", &["säätiö", "saatio"]),
+                ],
+            ),
+            (
+                Language::Hungarian,
+                &[
+                    ("a házak és a házban", &["ház", "ház"]),
+                    // Vowel length and ő, ű are letters; the list's õ reads as ő.
+                    ("kör kor kór", &["kör", "kor", "kór"]),
+                    ("előtt ők ELŐTT", &[]),
+                ],
+            ),
+            (
+                Language::Romanian,
+                &[
+                    ("guvernul și guvernului", &["guvern", "guvern"]),
+                    // Comma below and cedilla alike; diacritics fold.
+                    ("științele ştiinţele", &["stiint", "stiint"]),
+                    // Clitics before a hyphen go, a one-letter one does not join the verb.
+                    ("s-a n-a l-am într-o printr-un", &[]),
+                ],
+            ),
+            (
+                Language::Russian,
+                &[
+                    (
+                        "правительства и правительство",
+                        &["правительств", "правительств"],
+                    ),
+                    // ё is е before the stemmer; й stays.
+                    ("путём путем ПУТЁМ", &["пут", "пут", "пут"]),
+                    ("район раион её", &["район", "раион"]),
+                ],
+            ),
+            (
+                Language::Greek,
+                &[
+                    ("οι δρόμοι και τους δρόμους", &["δρομ", "δρομ"]),
+                    // Capitals without tonos, final sigma: the list's `αυτεσ` meets both.
+                    ("ΔΡΟΜΟΙ αυτές ΑΥΤΕΣ", &["δρομ"]),
+                    // Elided σε and από, with or without a space.
+                    ("σ' αγαπώ σ’αγαπώ απ’ το", &["αγαπ", "αγαπ"]),
+                    // A word the stemmer takes whole stays itself.
+                    ("όταν", &["οταν"]),
+                ],
+            ),
+            (
+                Language::Arabic,
+                &[
+                    // Tatweel and tashkeel change nothing.
+                    ("العربية الـعـربية العَرَبِيَّة", &["عرب", "عرب", "عرب"]),
+                    // و and ف before the article go.
+                    ("والكتاب الكتاب فالكتاب", &["كتاب", "كتاب", "كتاب"]),
+                    // Stop words with a hamza, tashkeel or a yeh for alef maksura.
+                    ("في فِي إلى الى", &[]),
+                ],
+            ),
+            (
+                Language::Turkish,
+                &[
+                    ("kitaplar ve kitapları", &["kitap", "kitap"]),
+                    // I is ı, İ is i; letters fold to ASCII.
+                    ("IŞIK ışık isik", &["isik", "isik", "isik"]),
+                    ("İstanbul Istanbul ISTANBUL", &["istanbul"; 3]),
+                    // The case ending after an apostrophe goes.
+                    ("İstanbul'da İstanbul’un", &["istanbul", "istanbul"]),
+                    ("çok cok", &[]),
+                ],
+            ),
+            (
+                Language::Tamil,
+                &[
+                    ("இந்த பள்ளிகள் பள்ளி", &["பள்ளி", "பள்ளி"]),
+                    ("அரசாங்கம் அரசாங்கத்தின்", &["அரசாங்கம்", "அரசாங்கம்"]),
+                ],
+            ),
+        ];
+        for (language, cases) in languages {
+            let analyzer = Analyzer::new(AnalyzerConfig::preset(*language));
+            for (text, expected) in *cases {
+                assert_eq!(analyzer.words(text), *expected, "{language}: {text:?}");
+                // Through the caches too.
+                let mut cache = WordCache::new();
+                let mut terms = Vec::new();
+                assert_eq!(
+                    resolve_terms(&analyzer, text, &mut cache, &mut terms),
+                    *expected,
+                    "{language}, cached: {text:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Language::ALL.len(),
+            languages.len() + 2,
+            "one case per language"
+        );
+    }
+
+    #[test]
+    fn italian_elisions_with_every_apostrophe() {
+        let analyzer = Analyzer::new(AnalyzerConfig::preset(Language::Italian));
+        for apostrophe in ['\'', '’', 'ʼ'] {
+            let text = "L'anno dell'azienda, un'altra quest'anno all'interno nell'ambito \
+                        gl'italiani sull'isola c'è dov'è anch'io"
+                .replace('\'', &apostrophe.to_string());
+            assert_eq!(
+                analyzer.words(&text),
+                [
+                    "anno", "azi", "altra", "anno", "intern", "ambit", "italian", "isol"
+                ],
+                "with {apostrophe:?}"
+            );
+        }
+        // An apostrophe after a word that is not an elision keeps the word whole.
+        assert_eq!(analyzer.words("po'"), ["po"]);
+        assert_eq!(analyzer.words("rock'n'roll"), ["rock'n'roll"]);
+    }
+
+    #[test]
+    fn folding_can_be_turned_off_for_every_language() {
+        let mut config = AnalyzerConfig::preset(Language::Spanish);
+        config.fold_accents = false;
+        config.stem = false;
+        assert_eq!(Analyzer::new(config).words("según"), ["según"]);
+        // Letter rules that are not folding stay: Turkish I, Greek final sigma, Russian ё.
+        for (language, text, expected) in [
+            (Language::Turkish, "IŞIK", "ışık"),
+            (Language::Greek, "ΟΔΟΣ", "οδοσ"),
+            (Language::Russian, "ЁЛКИ", "елки"),
+        ] {
+            let mut config = AnalyzerConfig::preset(language);
+            config.fold_accents = false;
+            config.stem = false;
+            assert_eq!(Analyzer::new(config).words(text), [expected], "{language}");
+        }
+    }
 
     fn french() -> Analyzer {
         Analyzer::new(AnalyzerConfig::preset(Language::French))
@@ -893,6 +1117,8 @@ mod tests {
                 "技术"
             ]
         );
+        // Arabic stretched with tatweel, read with French rules: the plain word.
+        assert_eq!(analyzer.words("اللاعـــب ـــ اللاعب"), ["اللاعب", "اللاعب"]);
         let mut before = AnalyzerConfig::preset(Language::French);
         before.script_rules = false;
         assert_eq!(

@@ -2,13 +2,14 @@
 //!
 //! One chain, in this order, for training and scoring alike:
 //! tokenize → split elisions and hyphens → NFKC without invisible characters (non-ASCII words)
-//! → Unicode lowercase (+ ligatures) → drop numbers and short words → stop words → stem → fold
-//! accents. Every setting is recorded in the model, so a model always scores with the chain it
-//! was trained with.
+//! → Unicode lowercase (+ ligatures and the language's letter rules) → drop numbers and short
+//! words → stop words → stem → fold accents. Every setting is recorded in the model, the
+//! language included, so a model always scores with the chain it was trained with.
 
 mod analyzer;
 mod known;
 mod language;
+mod orthography;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, AnalyzerConfig, WordCache};
