@@ -150,6 +150,39 @@ fn marks_that_are_letters_keep_words_apart() {
     }
 }
 
+/// Accents fold by default (`ecole` finds `école`); `--fold-accents false` keeps them, for
+/// a language or a corpus where they tell words apart.
+#[test]
+fn fold_accents_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(
+        dir.path(),
+        "accents.csv",
+        "text,label\nÉcole et élèves,school\nMarché boursier,market\n",
+    );
+    for (fold, known) in [("true", 1), ("false", 0)] {
+        let model = dir.path().join(format!("{fold}.artclass"));
+        succeeds(
+            artclass()
+                .args(["train", "--fold-accents", fold, "--input"])
+                .arg(&train)
+                .arg("--output")
+                .arg(&model),
+        );
+        let output = succeeds(
+            artclass()
+                .args(["classify", "--json", "--model"])
+                .arg(&model)
+                .write_stdin("ecole"),
+        );
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            value["known_features"], known,
+            "--fold-accents {fold}: {value}"
+        );
+    }
+}
+
 /// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft
 /// hyphen inside a word change nothing: the same article gets the same result to the bit.
 #[test]

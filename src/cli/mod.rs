@@ -321,6 +321,10 @@ struct TrainingArgs {
     /// Drop the language's stop words
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
     stop_words: bool,
+    /// Fold the accents the language's writers often leave out, so that `école` and `ecole`
+    /// meet (which accents: see --lang; never the marks that are letters, as in Hindi or Thai)
+    #[arg(long, value_name = "BOOL", default_value_t = AnalyzerConfig::preset(Language::French).fold_accents, action = clap::ArgAction::Set)]
+    fold_accents: bool,
 }
 
 impl TrainingArgs {
@@ -329,6 +333,7 @@ impl TrainingArgs {
         analyzer.stem = self.stem;
         analyzer.min_word_chars = self.min_word_chars;
         analyzer.dotted_words = self.dotted_words;
+        analyzer.fold_accents = self.fold_accents;
         if !self.stop_words {
             analyzer.stop_words.clear();
         }
