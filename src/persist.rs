@@ -928,6 +928,12 @@ fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a
     } else {
         (meta.words.len() as u64, rest)
     };
+    if version < 9 && !matches!(meta.analyzer.language, Language::French | Language::English) {
+        return Err(corrupted(&format!(
+            "language '{}' in format {version}, which holds only fr and en",
+            meta.analyzer.language
+        )));
+    }
     meta.analyzer.script_rules = if version >= 9 {
         postcard::from_bytes::<bool>(rest).map_err(undecodable)?
     } else {
@@ -1813,6 +1819,29 @@ mod tests {
                 assert!(error.contains(&format!("'{language}'")), "{error}");
             }
         }
+
+        // Nor is such a file read: its language index (the metadata's first byte) is damage.
+        let mut analyzer = crate::text::AnalyzerConfig::preset(Language::French);
+        analyzer.script_rules = false;
+        let model = ClassifierParams::new(Language::French)
+            .analyzer(analyzer)
+            .min_df(1)
+            .check()
+            .unwrap()
+            .fit(&texts, &["first", "second"])
+            .unwrap();
+        let mut eight = std::io::Cursor::new(Vec::new());
+        write_model_as(&model, &mut eight, 8).unwrap();
+        let eight = eight.into_inner();
+        let meta_start = HEADER_LEN as usize + 8;
+        assert_eq!(eight[meta_start], 0, "French is variant 0");
+        let scoring_end = sections(&eight, model.scoring_weights().len()).end;
+        let german = rewritten(&eight, scoring_end, meta_start, &[2]);
+        assert!(
+            error_of(&german).contains("language 'de' in format 8, which holds only fr and en"),
+            "{}",
+            error_of(&german)
+        );
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Result<()> {
         });
         (loading.join(), input)
     });
-    let model = model.map_err(|_| Error::Params("loading the model failed".into()))??;
+    let model = model.map_err(|_| Error::Internal("loading the model failed".into()))??;
     let (chunks, columns, text_index) = input?;
     let added = added_columns(&model);
     refuse_clashing_columns(&columns, &added)?;
@@ -428,7 +428,7 @@ impl Chunks {
             } => read_chunk(records, *fields, mean_row),
             Chunks::Reader(receiver) => receiver
                 .recv()
-                .map_err(|_| Error::Params("the CSV reader thread stopped".into()))?,
+                .map_err(|_| Error::Internal("the CSV reader thread stopped".into()))?,
         }
     }
 }
@@ -483,7 +483,7 @@ impl Job<'_> {
             .map_err(|e| Error::io(out_name, e.into()))?;
         let header = header
             .into_inner()
-            .map_err(|e| Error::Params(format!("formatting CSV output: {e}")))?;
+            .map_err(|e| Error::Internal(format!("formatting CSV output: {e}")))?;
         out.write_all(&header).map_err(write_error)?;
 
         let workers = rayon::current_num_threads().max(1);
@@ -644,7 +644,7 @@ impl Job<'_> {
         );
         let mut cell = Vec::with_capacity(8);
         let mut counts = itoa::Buffer::new();
-        let csv_error = |e: csv::Error| Error::Params(format!("formatting CSV output: {e}"));
+        let csv_error = |e: csv::Error| Error::Internal(format!("formatting CSV output: {e}"));
         for (index, row) in (first..).zip(rows_here) {
             let line = artclass::input::line_of(row);
             // The quoting first: a stray quote is also why such a row may look ragged.
@@ -692,7 +692,7 @@ impl Job<'_> {
         }
         part.output = writer
             .into_inner()
-            .map_err(|e| Error::Params(format!("formatting CSV output: {e}")))?;
+            .map_err(|e| Error::Internal(format!("formatting CSV output: {e}")))?;
         Ok(part)
     }
 }

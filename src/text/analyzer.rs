@@ -19,6 +19,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// travel apart (`persist`): it is not a configuration format of its own, and a round trip
 /// through it alone loses them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AnalyzerConfig {
     /// The language whose Snowball stemmer runs; [`AnalyzerConfig::preset`] takes its stop
     /// words and elisions too (`--lang`).
@@ -251,8 +252,8 @@ impl Analyzer {
         raw_tokens_flagged(
             text,
             self.config.dotted_words,
-            |token, has_joiner, non_ascii| {
-                if script_rules && non_ascii {
+            |token, has_joiner, unspaced| {
+                if script_rules && unspaced {
                     let mut emit_pieces = |word: &str| {
                         if !for_each_unspaced_pair(word, &mut emit) {
                             emit(word);
@@ -377,11 +378,18 @@ impl Analyzer {
             },
             None => lower.to_string(),
         };
-        Some(if self.config.fold_accents && !stem.is_ascii() {
+        let term = if self.config.fold_accents && !stem.is_ascii() {
             fold(language, &stem, self.config.script_rules)
         } else {
             stem
-        })
+        };
+        // A word of marks alone (`ा`, a lone half-width voicing mark) folds to nothing: no
+        // term, rather than an empty one that the vocabulary refuses. Older models kept it
+        // (they could not hold it either), and their n-grams count on the word being there.
+        if term.is_empty() && self.config.script_rules {
+            return None;
+        }
+        Some(term)
     }
 }
 
@@ -1117,6 +1125,8 @@ mod tests {
                 "技术"
             ]
         );
+        // A word of marks alone is no term (an empty one would break the vocabulary).
+        assert!(analyzer.words("ा \u{064E} ﾞ").is_empty());
         // Arabic stretched with tatweel, read with French rules: the plain word.
         assert_eq!(analyzer.words("اللاعـــب ـــ اللاعب"), ["اللاعب", "اللاعب"]);
         let mut before = AnalyzerConfig::preset(Language::French);

@@ -8,6 +8,7 @@ use std::fmt;
 /// between, so that every model file keeps its language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[non_exhaustive]
 pub enum Language {
     /// French: elisions (l’, qu’, jusqu’…), French stop words, French Snowball stemmer.
     #[cfg_attr(feature = "cli", value(name = "fr"))]

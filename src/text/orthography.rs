@@ -54,9 +54,9 @@ pub(crate) fn lowercase(language: Language, word: &str) -> String {
         // Capitals drop the tonos (`ΑΥΤΕΣ`, `αυτές`), so a case-blind match must ignore it;
         // ς is σ at the end of a word (the stop-word list writes `αυτεσ`). The Greek stemmer
         // removes both too: this makes stop words and unstemmed words agree with it.
-        Language::Greek => lowercase_spelled(word, Ligatures::Spelled)
-            .nfd()
-            .filter(|&c| !is_combining_mark(c))
+        // Marks of other scripts stay (a Japanese voicing mark is part of the letter).
+        Language::Greek => drop_optional_marks(&lowercase_spelled(word, Ligatures::Spelled))
+            .chars()
             .map(|c| if c == 'ς' { 'σ' } else { c })
             .collect(),
         // ё is written е in most Russian text; the stemmer knows only е (`путём` would keep
@@ -174,10 +174,19 @@ pub(crate) fn fold(language: Language, word: &str, script_rules: bool) -> String
             }
             // ı has no dot to remove: with the others folded, `ışık` and `isik` meet (and
             // `Istanbul`, lowercased the Turkish way, meets `İstanbul`).
-            (Language::Turkish, 'ı') => out.push('i'),
+            (Language::Turkish, 'ı') => {
+                optional_marks = true;
+                out.push('i')
+            }
             // Alef maksura and teh marbuta are written as yeh and heh in much text (`الى`).
-            (Language::Arabic, 'ى') => out.push('ي'),
-            (Language::Arabic, 'ة') => out.push('ه'),
+            (Language::Arabic, 'ى') => {
+                optional_marks = true;
+                out.push('ي')
+            }
+            (Language::Arabic, 'ة') => {
+                optional_marks = true;
+                out.push('ه')
+            }
             _ => {
                 optional_marks = true;
                 decompose_canonical(c, |part| {
@@ -186,6 +195,31 @@ pub(crate) fn fold(language: Language, word: &str, script_rules: bool) -> String
                     }
                 })
             }
+        }
+    }
+    out
+}
+
+/// `word` without the marks of the letters whose marks are [optional](marks_are_optional),
+/// with the others' kept, and their letters not decomposed.
+fn drop_optional_marks(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut optional_marks = true;
+    for c in word.chars() {
+        if is_combining_mark(c) {
+            if !optional_marks {
+                out.push(c);
+            }
+        } else if marks_are_optional(c) {
+            optional_marks = true;
+            decompose_canonical(c, |part| {
+                if !is_combining_mark(part) {
+                    out.push(part);
+                }
+            });
+        } else {
+            optional_marks = false;
+            out.push(c);
         }
     }
     out
@@ -243,6 +277,13 @@ mod tests {
             for word in ["काम", "हिंदी", "ข้าว", "バス", "ハ\u{3099}ス", "서울"]
             {
                 assert_eq!(fold(language, word, true), word, "{language} {word}");
+            }
+            // The Greek preset's lowercasing keeps them too.
+            if language == Language::Greek {
+                for word in ["バス", "ハ\u{3099}ス", "काम", "서울"] {
+                    assert_eq!(lowercase(language, word), word);
+                }
+                assert_eq!(lowercase(language, "Αυτές"), "αυτεσ");
             }
             // Hebrew points go, as Latin accents do (Tamil folds nothing).
             if language != Language::Tamil {

@@ -59,9 +59,11 @@ pub(crate) fn is_unspaced(c: char) -> bool {
 /// each run of them as its overlapping pairs of characters (`足球比赛` → `足球`, `球比`,
 /// `比赛`; a lone character as itself), as Lucene's CJK bigrams do, since without a
 /// dictionary a pair is the likeliest unit of meaning; the rest of the token as it is
-/// (`AI技术` → `AI`, `技术`). A character keeps the marks that follow it (a Thai vowel or
-/// tone mark, a Japanese voicing mark). Returns false, having emitted nothing, for a token
-/// without such characters.
+/// (`AI技术` → `AI`, `技术`), less a `.` or `@` left at its edge (`AI.技术`, `张三@example.com`:
+/// dotted words join at those only between letters of one kind). A character keeps the
+/// marks that follow it (a Thai vowel or tone mark, a Japanese voicing mark, written apart
+/// or half-width: NFKC, which joins those, comes later). Returns false, having emitted
+/// nothing, for a token without such characters.
 pub(crate) fn for_each_unspaced_pair<'t>(token: &'t str, mut emit: impl FnMut(&'t str)) -> bool {
     if !token.chars().any(is_unspaced) {
         return false;
@@ -71,7 +73,7 @@ pub(crate) fn for_each_unspaced_pair<'t>(token: &'t str, mut emit: impl FnMut(&'
     for (at, c) in token.char_indices() {
         let end = at + c.len_utf8();
         match units.last_mut() {
-            Some(last) if continues_word(c) => last.1 = end,
+            Some(last) if continues_word(c) || matches!(c, '\u{FF9E}' | '\u{FF9F}') => last.1 = end,
             _ => units.push((at, end, is_unspaced(c))),
         }
     }
@@ -82,8 +84,14 @@ pub(crate) fn for_each_unspaced_pair<'t>(token: &'t str, mut emit: impl FnMut(&'
             .position(|unit| unit.2 != unspaced)
             .unwrap_or(rest.len());
         let (this, next) = rest.split_at(run);
-        if !unspaced || this.len() == 1 {
-            emit(&token[start..this[this.len() - 1].1]);
+        let end = this[this.len() - 1].1;
+        if !unspaced {
+            let piece = token[start..end].trim_matches(['.', '@']);
+            if !piece.is_empty() {
+                emit(piece);
+            }
+        } else if this.len() == 1 {
+            emit(&token[start..end]);
         } else {
             for pair in this.windows(2) {
                 emit(&token[pair[0].0..pair[1].1]);
@@ -164,8 +172,8 @@ pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
 
 /// [`raw_tokens`], also telling whether the token holds a joiner (apostrophe or hyphen), so
 /// that the common plain token skips the splitting that joiners need, and whether it holds a
-/// character outside ASCII, so that only such tokens are looked at for the scripts written
-/// without spaces ([`for_each_unspaced_pair`]). With `dotted`, a `.` or
+/// character of the scripts written without spaces, so that only such tokens are cut into
+/// pairs ([`for_each_unspaced_pair`]). With `dotted`, a `.` or
 /// `@` between two word characters also continues the token (see
 /// [`AnalyzerConfig::dotted_words`](super::AnalyzerConfig::dotted_words)).
 pub(crate) fn raw_tokens_flagged<'t>(
@@ -196,19 +204,20 @@ pub(crate) fn raw_tokens_flagged<'t>(
             continue;
         }
         let start = pos;
-        let (end, joined, non_ascii) = scan_word(text, pos, dotted);
+        let (end, joined, unspaced) = scan_word(text, pos, dotted);
         pos = end;
-        emit(&text[start..pos], joined, non_ascii);
+        emit(&text[start..pos], joined, unspaced);
     }
 }
 
 /// Returns the end of the token starting at `start` (which is a word character), whether a
-/// joiner (apostrophe or hyphen) was crossed, and whether a character outside ASCII was.
+/// joiner (apostrophe or hyphen) was crossed, and whether an [unspaced](is_unspaced)
+/// character was (only characters outside ASCII are looked at, as they are decoded anyway).
 fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
     let bytes = text.as_bytes();
     let mut pos = start;
     let mut joined = false;
-    let mut non_ascii = false;
+    let mut unspaced = false;
     loop {
         // Word characters; ASCII ones without decoding, eight at a time.
         while let Some(chunk) = load8(bytes, pos) {
@@ -230,7 +239,7 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
             match text[pos..].chars().next() {
                 Some(c) if is_word_char(c) || continues_word(c) => {
                     pos += c.len_utf8();
-                    non_ascii = true;
+                    unspaced |= is_unspaced(c);
                 }
                 _ => break,
             }
@@ -238,14 +247,14 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
         // A joiner continues the token only when a word character follows it. Every joiner
         // but `'` and `-` is multi-byte, so any other ASCII byte ends the token at once.
         match bytes.get(pos) {
-            None => return (pos, joined, non_ascii),
+            None => return (pos, joined, unspaced),
             Some(b'.' | b'@')
                 if dotted && text[pos + 1..].chars().next().is_some_and(is_word_char) =>
             {
                 pos += 1;
                 continue;
             }
-            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined, non_ascii),
+            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined, unspaced),
             _ => {}
         }
         let mut rest = text[pos..].chars();
@@ -253,9 +262,8 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
             (Some(j), Some(next)) if (is_apostrophe(j) || is_hyphen(j)) && is_word_char(next) => {
                 pos += j.len_utf8();
                 joined = true;
-                non_ascii |= !j.is_ascii();
             }
-            _ => return (pos, joined, non_ascii),
+            _ => return (pos, joined, unspaced),
         }
     }
 }
@@ -385,6 +393,11 @@ mod tests {
         assert_eq!(unspaced_pairs("ข้าวขาว"), ["ข้า", "าว", "วข", "ขา", "าว"]);
         // Scripts written with spaces are left alone.
         assert_eq!(unspaced_pairs("서울"), ["서울"]);
+        // Half-width Katakana keeps its voicing marks, as full-width does once in NFKC.
+        assert_eq!(unspaced_pairs("ｶﾞｲﾄﾞ"), ["ｶﾞｲ", "ｲﾄﾞ"]);
+        // A dotted word ends where the script changes, without the dot.
+        assert_eq!(unspaced_pairs("张三@example.com"), ["张三", "example.com"]);
+        assert_eq!(unspaced_pairs("AI.技术"), ["AI", "技术"]);
         assert_eq!(unspaced_pairs("école"), ["école"]);
         assert_eq!(unspaced_pairs("Москва"), ["Москва"]);
     }
