@@ -1783,15 +1783,19 @@ mod tests {
             "Zorbix quantal vemora, zorbix trelling quantal.",
             "Plimsoll garvet ombrach; plimsoll garvet nerrow.",
         ];
-        for language in Language::ALL {
+        let fit = |language, script_rules| {
             let mut analyzer = crate::text::AnalyzerConfig::preset(language);
-            let model = ClassifierParams::new(language)
-                .analyzer(analyzer.clone())
+            analyzer.script_rules = script_rules;
+            ClassifierParams::new(language)
+                .analyzer(analyzer)
                 .min_df(1)
                 .check()
                 .unwrap()
                 .fit(&texts, &["first", "second"])
-                .unwrap();
+                .unwrap()
+        };
+        for language in Language::ALL {
+            let model = fit(language, true);
             let bytes = to_bytes(&model).unwrap();
             assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes(), "{language}");
             let back = from_bytes(&bytes, "test.model", Load::Full).unwrap();
@@ -1802,16 +1806,8 @@ mod tests {
             assert_eq!(back.predict_proba(text), model.predict_proba(text));
             assert_eq!(model.predict(text).0, "first", "{language}");
 
-            analyzer.script_rules = false;
-            let model = ClassifierParams::new(language)
-                .analyzer(analyzer)
-                .min_df(1)
-                .check()
-                .unwrap()
-                .fit(&texts, &["first", "second"])
-                .unwrap();
             let mut eight = std::io::Cursor::new(Vec::new());
-            let written = write_model_as(&model, &mut eight, 8);
+            let written = write_model_as(&fit(language, false), &mut eight, 8);
             if matches!(language, Language::French | Language::English) {
                 assert!(written.is_ok());
             } else {
@@ -1821,15 +1817,7 @@ mod tests {
         }
 
         // Nor is such a file read: its language index (the metadata's first byte) is damage.
-        let mut analyzer = crate::text::AnalyzerConfig::preset(Language::French);
-        analyzer.script_rules = false;
-        let model = ClassifierParams::new(Language::French)
-            .analyzer(analyzer)
-            .min_df(1)
-            .check()
-            .unwrap()
-            .fit(&texts, &["first", "second"])
-            .unwrap();
+        let model = fit(Language::French, false);
         let mut eight = std::io::Cursor::new(Vec::new());
         write_model_as(&model, &mut eight, 8).unwrap();
         let eight = eight.into_inner();

@@ -24,6 +24,34 @@ fn small_model(dir: &std::path::Path) -> std::path::PathBuf {
     model
 }
 
+/// Writes `csv` into `dir` as `name`, trains a model on it with `flags` and returns the
+/// model's path.
+fn train_csv(dir: &std::path::Path, name: &str, csv: &str, flags: &[&str]) -> std::path::PathBuf {
+    let train = write(dir, name, csv);
+    let model = dir.join(format!("{name}.artclass"));
+    succeeds(
+        artclass()
+            .arg("train")
+            .args(flags)
+            .arg("--input")
+            .arg(&train)
+            .arg("--output")
+            .arg(&model),
+    );
+    model
+}
+
+/// `classify --json` of `text` (on stdin) with `model`.
+fn classify_json(model: &std::path::Path, text: &str) -> serde_json::Value {
+    let output = succeeds(
+        artclass()
+            .args(["classify", "--json", "--model"])
+            .arg(model)
+            .write_stdin(text),
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 // ---- classify ----
 
 #[test]
@@ -77,7 +105,7 @@ fn classify_json_reads_stdin_and_probabilities_sum_to_one() {
 #[test]
 fn text_without_spaces_between_words_is_learned_and_recognised() {
     let dir = tempfile::tempdir().unwrap();
-    let train = write(
+    let model = train_csv(
         dir.path(),
         "zh.csv",
         "label,text\n\
@@ -87,26 +115,13 @@ fn text_without_spaces_between_words_is_learned_and_recognised() {
          economy,银行宣布降低利率，股市今天上涨，投资者很高兴。\n\
          economy,政府公布了新的经济政策，企业的投资和出口增加。\n\
          economy,股票价格下跌，银行和企业担心经济增长放缓。\n",
-    );
-    let model = dir.path().join("zh.artclass");
-    succeeds(
-        artclass()
-            .args(["train", "--lang", "en", "--input"])
-            .arg(&train)
-            .arg("--output")
-            .arg(&model),
+        &["--lang", "en"],
     );
     for (text, label) in [
         ("球员在球场上踢足球", "sport"),
         ("银行的利率和股市", "economy"),
     ] {
-        let output = succeeds(
-            artclass()
-                .args(["classify", "--json", "--model"])
-                .arg(&model)
-                .write_stdin(text),
-        );
-        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let value = classify_json(&model, text);
         assert_eq!(value["label"], label, "{text}: {value}");
         assert!(value["known_features"].as_u64().unwrap() >= 2, "{value}");
         assert!(
@@ -121,7 +136,7 @@ fn text_without_spaces_between_words_is_learned_and_recognised() {
 #[test]
 fn marks_that_are_letters_keep_words_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let train = write(
+    let model = train_csv(
         dir.path(),
         "hi.csv",
         "text,label\n\
@@ -129,23 +144,10 @@ fn marks_that_are_letters_keep_words_apart() {
          संसद में विपक्षी दल,politics\n\
          दाल और रोटी खाना,food\n\
          मसूर की दाल पकाई,food\n",
-    );
-    let model = dir.path().join("hi.artclass");
-    succeeds(
-        artclass()
-            .args(["train", "--lang", "en", "--input"])
-            .arg(&train)
-            .arg("--output")
-            .arg(&model),
+        &["--lang", "en"],
     );
     for (word, label) in [("दाल", "food"), ("दल", "politics")] {
-        let output = succeeds(
-            artclass()
-                .args(["classify", "--json", "--model"])
-                .arg(&model)
-                .write_stdin(word),
-        );
-        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let value = classify_json(&model, word);
         assert_eq!(value["label"], label, "{word}: {value}");
     }
 }
@@ -155,27 +157,14 @@ fn marks_that_are_letters_keep_words_apart() {
 #[test]
 fn fold_accents_can_be_turned_off() {
     let dir = tempfile::tempdir().unwrap();
-    let train = write(
-        dir.path(),
-        "accents.csv",
-        "text,label\nÉcole et élèves,school\nMarché boursier,market\n",
-    );
     for (fold, known) in [("true", 1), ("false", 0)] {
-        let model = dir.path().join(format!("{fold}.artclass"));
-        succeeds(
-            artclass()
-                .args(["train", "--fold-accents", fold, "--input"])
-                .arg(&train)
-                .arg("--output")
-                .arg(&model),
+        let model = train_csv(
+            dir.path(),
+            &format!("accents-{fold}.csv"),
+            "text,label\nÉcole et élèves,school\nMarché boursier,market\n",
+            &["--fold-accents", fold],
         );
-        let output = succeeds(
-            artclass()
-                .args(["classify", "--json", "--model"])
-                .arg(&model)
-                .write_stdin("ecole"),
-        );
-        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let value = classify_json(&model, "ecole");
         assert_eq!(
             value["known_features"], known,
             "--fold-accents {fold}: {value}"
@@ -419,25 +408,13 @@ fn train_with_another_language_records_it_and_classifies_with_it() {
         ),
     ];
     for (text, label) in cases {
-        let output = succeeds(
-            artclass()
-                .args(["classify", "--json", "--model"])
-                .arg(&model)
-                .write_stdin(text),
-        );
-        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let value = classify_json(&model, text);
         assert_eq!(value["label"], label, "{text}: {value}");
         assert!(value["known_features"].as_u64().unwrap() >= 4, "{value}");
     }
 
     // The German stop words are gone: an article of nothing else has no known word.
-    let output = succeeds(
-        artclass()
-            .args(["classify", "--json", "--model"])
-            .arg(&model)
-            .write_stdin("Der die das und oder aber wir ihr sie."),
-    );
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let value = classify_json(&model, "Der die das und oder aber wir ihr sie.");
     assert_eq!(value["known_features"], 0, "{value}");
 }
 
