@@ -56,7 +56,8 @@ pub enum Language {
     #[cfg_attr(feature = "cli", value(name = "el"))]
     Greek,
     /// Arabic: tashkeel and tatweel dropped, hamza forms of alef, alef maksura and teh
-    /// marbuta folded, و/ف before the article removed.
+    /// marbuta folded, و/ف before the article removed, a word without the article stemmed
+    /// as with it (`وزير` meets `الوزير`).
     #[cfg_attr(feature = "cli", value(name = "ar"))]
     Arabic,
     /// Turkish: I/ı and İ/i lowercased the Turkish way, letters folded to ASCII; the case
@@ -183,10 +184,79 @@ impl Language {
                 _ => w.to_string(),
             })
             .collect();
+        // Entries that are frequent content words of news in that language, which a stop
+        // list must not drop: `Estados Unidos`, currencies and gold, Real Madrid, north and
+        // right, the surname Nagy, `Weg`, `meer`, `drept`.
+        let content_words: &[&str] = match self {
+            Language::Spanish => &["estado", "estados", "sentido", "sentidos"],
+            Language::Arabic => &[
+                "دولار",
+                "ذهب",
+                "ريال",
+                "شمال",
+                "جنوب",
+                "يمين",
+                "جنيه",
+                "دينار",
+                "درهم",
+                "ليرة",
+                "يورو",
+            ],
+            Language::German => &["weg"],
+            Language::Dutch => &["meer"],
+            Language::Hungarian => &["nagy", "új", "cikk"],
+            Language::Romanian => &["drept", "zi"],
+            _ => &[],
+        };
+        words.retain(|w| !content_words.contains(&w.as_str()));
         let added: &[&str] = match self {
             // Elided σε, με, το/τα, θα, να, πού, από, για, δε (`σ’ αγαπώ`, `απ’ το`): the
-            // apostrophe splits, and the one or two letters left are grammar, not topic.
-            Language::Greek => &["σ", "μ", "τ", "θ", "ν", "π", "απ", "γι", "δ"],
+            // apostrophe splits, and the one or two letters left are grammar, not topic. And
+            // the modern articles, contractions and auxiliaries, which NLTK's mostly ancient
+            // list lacks.
+            Language::Greek => &[
+                "σ",
+                "μ",
+                "τ",
+                "θ",
+                "ν",
+                "π",
+                "απ",
+                "γι",
+                "δ",
+                "ένα",
+                "ενός",
+                "μια",
+                "μία",
+                "μιας",
+                "στο",
+                "στον",
+                "στη",
+                "στην",
+                "στα",
+                "στους",
+                "στις",
+                "της",
+                "τους",
+                "μας",
+                "σας",
+                "έχει",
+                "έχουν",
+                "είχε",
+                "ήταν",
+                "είναι",
+                "θα",
+                "να",
+                "που",
+                "πως",
+                "όπως",
+            ],
+            // The article `bir`, missing from a list of 53 words.
+            Language::Turkish => &["bir"],
+            // `is` (also).
+            Language::Hungarian => &["is"],
+            // The list's `tallä` and `tuotä` are typing slips for these.
+            Language::Finnish => &["tällä", "tuota"],
             // The clitics before a hyphen (`s-a`, `n-a`, `l-am`, `v-am`), which the list lacks,
             // and `printr-` (listed with its hyphen, so never met as a word).
             Language::Romanian => &["s", "n", "l", "v", "printr"],

@@ -7,6 +7,7 @@
 
 use super::language::Language;
 use super::tokenizer::is_apostrophe;
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
@@ -101,19 +102,35 @@ fn is_tashkeel_or_tatweel(c: char) -> bool {
     matches!(c, '\u{064B}'..='\u{0652}' | '\u{0640}')
 }
 
-/// The word the stemmer is given: for Arabic, without the conjunction و or ف before the
+/// The word the stemmer is given. For Arabic: without the conjunction و or ف before the
 /// article (`والكتاب`), which Snowball's Arabic stemmer leaves on (Larkey's light stemmer
-/// removes it); the article goes in the stemmer. Only with three letters after the article,
-/// so that `والد` (father) keeps its root.
-pub(crate) fn before_stemming(language: Language, lower: &str) -> &str {
-    if language == Language::Arabic
-        && let Some(rest) = lower.strip_prefix('و').or_else(|| lower.strip_prefix('ف'))
+/// removes it; the article goes in the stemmer), only with three letters after the article,
+/// so that `والد` (father) keeps its root. And a word of three letters or more without the
+/// article (alone, or after one letter: `بال`, `لل`) is given it: the stemmer treats a bare
+/// word otherwise, taking a first و, ف or ب off as a conjunction or preposition (`وزير`,
+/// minister, was `زير`; `فريق`, team, `ريق`) and other endings than with the article
+/// (`انتخابات` was `انتخابا`, `الانتخابات` `انتخاب`), so that a headline without articles
+/// met none of the body's words. A real conjunction or preposition before a bare word
+/// (`وقال`, `بانتخابات`) then stays on: rarer in news than those nouns.
+pub(crate) fn before_stemming(language: Language, lower: &str) -> Cow<'_, str> {
+    if language != Language::Arabic {
+        return Cow::Borrowed(lower);
+    }
+    if let Some(rest) = lower.strip_prefix('و').or_else(|| lower.strip_prefix('ف'))
         && let Some(after_article) = rest.strip_prefix("ال")
         && after_article.chars().count() >= 3
     {
-        return rest;
+        return Cow::Borrowed(rest);
     }
-    lower
+    let mut chars = lower.chars();
+    let with_article = lower.starts_with("ال")
+        || lower.starts_with("لل")
+        || (chars.next().is_some() && chars.as_str().starts_with("ال"));
+    if with_article || lower.chars().count() < 3 {
+        Cow::Borrowed(lower)
+    } else {
+        Cow::Owned(format!("ال{lower}"))
+    }
 }
 
 /// Removes the diacritics the language's writers often leave out, after stemming, so that
@@ -300,7 +317,7 @@ mod tests {
         assert_eq!(before_stemming(Language::Arabic, "والكتاب"), "الكتاب");
         assert_eq!(before_stemming(Language::Arabic, "فالكتاب"), "الكتاب");
         assert_eq!(before_stemming(Language::Arabic, "والد"), "والد");
-        assert_eq!(before_stemming(Language::Arabic, "وزير"), "وزير");
+        assert_eq!(before_stemming(Language::Arabic, "وزير"), "الوزير");
         assert_eq!(before_stemming(Language::French, "والكتاب"), "والكتاب");
     }
 }
