@@ -440,6 +440,13 @@ fn an_unknown_language_is_refused_naming_the_presets() {
         "{stderr}"
     );
     assert!(!dir.path().join("m.artclass").exists());
+
+    // Any case, and Bokmål's and Nynorsk's codes, are taken.
+    for (code, language) in [("EN", "en"), ("nb", "no"), ("Nn", "no")] {
+        let model = train_csv(dir.path(), "train.csv", TRAIN_CSV, &["--lang", code]);
+        let loaded = artclass::persist::load(&model, artclass::persist::Load::Scoring).unwrap();
+        assert_eq!(loaded.analyzer_config().language.code(), language);
+    }
 }
 
 #[test]

@@ -277,8 +277,9 @@ fn warn_skipped(root: &Path, listing: &artclass::input::Listing) {
 /// Training settings, shared by `train` and `eval --cv`.
 #[derive(clap::Args)]
 struct TrainingArgs {
-    /// Analyzer language: stop words, elisions, stemmer and letter rules
-    #[arg(long, value_enum, default_value_t = Language::French)]
+    /// Analyzer language: stop words, elisions, stemmer and letter rules (any case; `nb` and
+    /// `nn` are `no`)
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Language::French)]
     lang: Language,
     /// Use word n-grams of order 1 to N as features (N: 1, 2 or 3)
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().ngrams, value_parser = in_range(1, MAX_NGRAMS))]

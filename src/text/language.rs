@@ -38,7 +38,7 @@ pub enum Language {
     #[cfg_attr(feature = "cli", value(name = "sv"))]
     Swedish,
     /// Norwegian (Bokmål and Nynorsk stop words): æ, ø and å kept as letters.
-    #[cfg_attr(feature = "cli", value(name = "no"))]
+    #[cfg_attr(feature = "cli", value(name = "no", alias = "nb", alias = "nn"))]
     Norwegian,
     /// Finnish: ä, ö and å kept as letters.
     #[cfg_attr(feature = "cli", value(name = "fi"))]
@@ -316,9 +316,14 @@ impl std::str::FromStr for Language {
     type Err = String;
 
     fn from_str(code: &str) -> Result<Self, Self::Err> {
+        // Any case (`EN`), and Bokmål's and Nynorsk's own codes for Norwegian.
+        let wanted = match code.to_ascii_lowercase().as_str() {
+            "nb" | "nn" => "no".to_string(),
+            lower => lower.to_string(),
+        };
         Language::ALL
             .into_iter()
-            .find(|language| language.code() == code)
+            .find(|language| language.code() == wanted)
             .ok_or_else(|| {
                 let codes: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
                 format!(
@@ -338,6 +343,9 @@ mod tests {
         for language in Language::ALL {
             assert_eq!(language.code().parse::<Language>(), Ok(language));
         }
+        assert_eq!("EN".parse::<Language>(), Ok(Language::English));
+        assert_eq!("nb".parse::<Language>(), Ok(Language::Norwegian));
+        assert_eq!("nn".parse::<Language>(), Ok(Language::Norwegian));
         let error = "xx".parse::<Language>().unwrap_err();
         assert!(error.contains("fr, en, de, es"), "{error}");
         assert!(error.ends_with("tr, ta)"), "{error}");
