@@ -172,6 +172,39 @@ fn fold_accents_can_be_turned_off() {
     }
 }
 
+/// The report names the analyzer settings changed from the language's preset, and only
+/// those: `lang de` alone means the whole German chain ran.
+#[test]
+fn the_training_report_names_analyzer_settings_off_the_preset() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = write(dir.path(), "train.csv", TRAIN_CSV);
+    let report = |flags: &[&str]| {
+        let output = succeeds(
+            artclass()
+                .arg("train")
+                .args(flags)
+                .arg("--input")
+                .arg(&train)
+                .arg("--output")
+                .arg(dir.path().join("m.artclass")),
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(report(&[]).contains("; lang fr, ngrams 2,"));
+    let changed = report(&[
+        "--stem",
+        "false",
+        "--stop-words",
+        "false",
+        "--fold-accents",
+        "false",
+    ]);
+    assert!(
+        changed.contains("; lang fr, stem false, stop-words false, fold-accents false, ngrams 2,"),
+        "{changed}"
+    );
+}
+
 /// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft
 /// hyphen inside a word change nothing: the same article gets the same result to the bit.
 #[test]

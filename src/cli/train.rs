@@ -118,11 +118,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary after pruning: {} ({}, {}; lang {}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
+        "vocabulary after pruning: {} ({}, {}; lang {}{}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
         counted(model.vocabulary().len(), "feature"),
         counted(model.vocabulary().words().len(), "word"),
         counted(model.vocabulary().ngrams().len(), "n-gram"),
         model.analyzer_config().language,
+        analyzer_changes(model.analyzer_config()),
         features.ngrams,
         features.min_df,
         features.min_df_ngrams.unwrap_or(features.min_df),
@@ -202,4 +203,27 @@ fn short_number(value: f64) -> String {
     } else {
         format!("{value:e}")
     }
+}
+
+/// The analyzer settings that differ from the language's preset, as `, flag value` each:
+/// a report that says `lang de` alone means the whole German chain ran.
+fn analyzer_changes(analyzer: &artclass::text::AnalyzerConfig) -> String {
+    let preset = artclass::text::AnalyzerConfig::preset(analyzer.language);
+    let mut changes = String::new();
+    if analyzer.stem != preset.stem {
+        changes.push_str(&format!(", stem {}", analyzer.stem));
+    }
+    if analyzer.stop_words != preset.stop_words {
+        changes.push_str(&format!(", stop-words {}", !analyzer.stop_words.is_empty()));
+    }
+    if analyzer.fold_accents != preset.fold_accents {
+        changes.push_str(&format!(", fold-accents {}", analyzer.fold_accents));
+    }
+    if analyzer.min_word_chars != preset.min_word_chars {
+        changes.push_str(&format!(", min-word-chars {}", analyzer.min_word_chars));
+    }
+    if analyzer.dotted_words != preset.dotted_words {
+        changes.push_str(&format!(", dotted-words {}", analyzer.dotted_words));
+    }
+    changes
 }
