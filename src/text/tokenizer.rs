@@ -68,38 +68,87 @@ pub(crate) fn for_each_unspaced_pair<'t>(token: &'t str, mut emit: impl FnMut(&'
     if !token.chars().any(is_unspaced) {
         return false;
     }
-    // Each character with the marks after it, and whether it is unspaced.
-    let mut units: Vec<(usize, usize, bool)> = Vec::new();
+    // Units (a character with the marks after it) come one by one, without a buffer: this
+    // runs on every such token of a feed, before the word caches.
+    let mut pairs = UnspacedRuns {
+        token,
+        run: None,
+        previous_start: 0,
+    };
+    let mut unit: Option<Unit> = None;
     for (at, c) in token.char_indices() {
         let end = at + c.len_utf8();
-        match units.last_mut() {
-            Some(last) if continues_word(c) || matches!(c, '\u{FF9E}' | '\u{FF9F}') => last.1 = end,
-            _ => units.push((at, end, is_unspaced(c))),
-        }
-    }
-    let mut rest = units.as_slice();
-    while let Some(&(start, _, unspaced)) = rest.first() {
-        let run = rest
-            .iter()
-            .position(|unit| unit.2 != unspaced)
-            .unwrap_or(rest.len());
-        let (this, next) = rest.split_at(run);
-        let end = this[this.len() - 1].1;
-        if !unspaced {
-            let piece = token[start..end].trim_matches(['.', '@']);
-            if !piece.is_empty() {
-                emit(piece);
+        match unit.as_mut() {
+            Some(last) if continues_word(c) || matches!(c, '\u{FF9E}' | '\u{FF9F}') => {
+                last.end = end
             }
-        } else if this.len() == 1 {
-            emit(&token[start..end]);
-        } else {
-            for pair in this.windows(2) {
-                emit(&token[pair[0].0..pair[1].1]);
+            _ => {
+                if let Some(done) = unit.take() {
+                    pairs.push(done, &mut emit);
+                }
+                unit = Some(Unit {
+                    start: at,
+                    end,
+                    unspaced: is_unspaced(c),
+                });
             }
         }
-        rest = next;
     }
+    if let Some(done) = unit {
+        pairs.push(done, &mut emit);
+    }
+    pairs.finish(&mut emit);
     true
+}
+
+/// A character of a token with the marks after it, as byte offsets.
+#[derive(Clone, Copy)]
+struct Unit {
+    start: usize,
+    end: usize,
+    unspaced: bool,
+}
+
+/// The run of units of one kind under way in [`for_each_unspaced_pair`]: an unspaced run's
+/// pairs go out as its units come, the rest once it ends.
+struct UnspacedRuns<'t> {
+    token: &'t str,
+    /// The run's first unit, with the end of its last one and its number of units.
+    run: Option<(Unit, usize)>,
+    /// Where the run's last unit starts.
+    previous_start: usize,
+}
+
+impl<'t> UnspacedRuns<'t> {
+    fn push(&mut self, unit: Unit, emit: &mut impl FnMut(&'t str)) {
+        match self.run.as_mut() {
+            Some((run, count)) if run.unspaced == unit.unspaced => {
+                if unit.unspaced {
+                    emit(&self.token[self.previous_start..unit.end]);
+                }
+                run.end = unit.end;
+                *count += 1;
+            }
+            _ => {
+                self.finish(emit);
+                self.run = Some((unit, 1));
+            }
+        }
+        self.previous_start = unit.start;
+    }
+
+    fn finish(&mut self, emit: &mut impl FnMut(&'t str)) {
+        match self.run.take() {
+            Some((run, _)) if !run.unspaced => {
+                let piece = self.token[run.start..run.end].trim_matches(['.', '@']);
+                if !piece.is_empty() {
+                    emit(piece);
+                }
+            }
+            Some((run, 1)) => emit(&self.token[run.start..run.end]),
+            _ => {}
+        }
+    }
 }
 
 /// Byte classes for the ASCII fast path: letters and digits, other ASCII, and bytes of
