@@ -90,8 +90,12 @@ impl Analyzer {
         for word in &config.stop_words {
             let lower = lowercase(language, word);
             if config.fold_accents {
-                // Text typed without accents (`etait`) must meet the list too.
-                stop_words.insert(fold(language, &lower, config.script_rules));
+                // Text typed without accents (`etait`) must meet the list too, unless the
+                // folded form is a word of its own (Turkish `şu` folds to `su`, water).
+                let folded = fold(language, &lower, config.script_rules);
+                if !language.content_words().contains(&folded.as_str()) {
+                    stop_words.insert(folded);
+                }
             }
             stop_words.insert(lower);
         }
@@ -747,6 +751,8 @@ mod tests {
                     // The case ending after an apostrophe goes.
                     ("İstanbul'da İstanbul’un", &["istanbul", "istanbul"]),
                     ("çok cok", &[]),
+                    // `şu` goes, `su` (water) stays, though `şu` folds to it.
+                    ("şu su kesintisi", &["su", "kesintis"]),
                 ],
             ),
             (

@@ -184,30 +184,7 @@ impl Language {
                 _ => w.to_string(),
             })
             .collect();
-        // Entries that are frequent content words of news in that language, which a stop
-        // list must not drop: `Estados Unidos`, currencies and gold, Real Madrid, north and
-        // right, the surname Nagy, `Weg`, `meer`, `drept`.
-        let content_words: &[&str] = match self {
-            Language::Spanish => &["estado", "estados", "sentido", "sentidos"],
-            Language::Arabic => &[
-                "دولار",
-                "ذهب",
-                "ريال",
-                "شمال",
-                "جنوب",
-                "يمين",
-                "جنيه",
-                "دينار",
-                "درهم",
-                "ليرة",
-                "يورو",
-            ],
-            Language::German => &["weg"],
-            Language::Dutch => &["meer"],
-            Language::Hungarian => &["nagy", "új", "cikk"],
-            Language::Romanian => &["drept", "zi"],
-            _ => &[],
-        };
+        let content_words = self.content_words();
         words.retain(|w| !content_words.contains(&w.as_str()));
         let added: &[&str] = match self {
             // Elided σε, με, το/τα, θα, να, πού, από, για, δε (`σ’ αγαπώ`, `απ’ το`): the
@@ -264,6 +241,35 @@ impl Language {
         };
         words.extend(added.iter().map(|w| w.to_string()));
         words
+    }
+
+    /// Frequent content words of news in the language that its stop list holds, or that a
+    /// stop word becomes once its accents are folded: a stop list must not drop them
+    /// (`Estados Unidos`, currencies and gold, Real Madrid, north and right, the surname
+    /// Nagy, `Weg`, `meer`, `drept`, and Turkish `su`, water, which `şu` folds to).
+    pub(crate) fn content_words(self) -> &'static [&'static str] {
+        match self {
+            Language::Spanish => &["estado", "estados", "sentido", "sentidos"],
+            Language::Arabic => &[
+                "دولار",
+                "ذهب",
+                "ريال",
+                "شمال",
+                "جنوب",
+                "يمين",
+                "جنيه",
+                "دينار",
+                "درهم",
+                "ليرة",
+                "يورو",
+            ],
+            Language::German => &["weg"],
+            Language::Dutch => &["meer"],
+            Language::Hungarian => &["nagy", "új", "cikk"],
+            Language::Romanian => &["drept", "zi"],
+            Language::Turkish => &["su"],
+            _ => &[],
+        }
     }
 
     /// Leading elided articles, prepositions and pronouns, written before an apostrophe
