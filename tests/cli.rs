@@ -205,6 +205,47 @@ fn the_training_report_names_analyzer_settings_off_the_preset() {
     );
 }
 
+/// English trained with the default French preset keeps `the` and `of` as terms and stems
+/// with French rules: `train` says which preset the texts look like, and still trains.
+#[test]
+fn training_warns_when_the_texts_look_like_another_preset() {
+    let dir = tempfile::tempdir().unwrap();
+    let sentences = [
+        "The team won the match in the last minute of the game and the fans were on their feet.",
+        "The bank said that the rate of interest will rise and that the markets had to adjust.",
+        "Our players trained all week for the final, and the coach was happy with their form.",
+        "Shares of the company fell after it said that its profits for the year would be lower.",
+    ];
+    let mut csv = String::from("text,label\n");
+    for round in 0..4 {
+        for (i, sentence) in sentences.iter().enumerate() {
+            let label = if i % 2 == 0 { "sport" } else { "economy" };
+            csv.push_str(&format!("\"{sentence} It was day {round}.\",{label}\n"));
+        }
+    }
+    let train = write(dir.path(), "english.csv", &csv);
+    let stderr_of = |flags: &[&str]| {
+        let output = succeeds(
+            artclass()
+                .arg("train")
+                .args(flags)
+                .arg("--input")
+                .arg(&train)
+                .arg("--output")
+                .arg(dir.path().join("m.artclass")),
+        );
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let warned = stderr_of(&[]);
+    assert!(
+        warned.starts_with("artclass: warning: the texts look like --lang en (")
+            && warned.contains("train again with --lang en?"),
+        "{warned}"
+    );
+    assert!(dir.path().join("m.artclass").exists());
+    assert_eq!(stderr_of(&["--lang", "en"]), "");
+}
+
 /// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft
 /// hyphen inside a word change nothing: the same article gets the same result to the bit.
 #[test]

@@ -57,6 +57,9 @@ pub fn run(args: Args) -> Result<()> {
     refuse_overwriting("--output", &args.output, &reads)?;
     persist::check_output_path(&args.output)?;
     let (mut bytes, mut documents) = (0usize, 0usize);
+    // The first texts, to tell whether the language preset fits them.
+    let mut sample: Vec<String> = Vec::new();
+    let mut sample_bytes = 0;
     // Read as it is analysed: each chunk of rows goes to the workers while the next is read.
     // A directory is read as listed above: exactly the files checked.
     let chunks = match listed {
@@ -70,6 +73,13 @@ pub fn run(args: Args) -> Result<()> {
         chunk.map(|chunk| {
             bytes += chunk.texts.iter().map(String::len).sum::<usize>();
             documents += chunk.texts.len();
+            for text in &chunk.texts {
+                if sample_bytes >= LANGUAGE_SAMPLE_BYTES {
+                    break;
+                }
+                sample_bytes += text.len();
+                sample.push(text.clone());
+            }
             (chunk.texts, chunk.labels)
         })
     });
@@ -82,6 +92,7 @@ pub fn run(args: Args) -> Result<()> {
     // or it would be mixed into the model.
     let report_to_stderr = is_stdout(&args.output);
     persist::save(&model, &args.output)?;
+    let language_warning = language_mismatch(model.analyzer_config().language, &sample);
     let elapsed = started.elapsed().as_secs_f64();
 
     let width = model
@@ -140,6 +151,9 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         print(&mut out, &summary)?;
         out.flush().map_err(stdout_error)?;
+    }
+    if let Some(warning) = language_warning {
+        eprintln!("artclass: warning: {warning}");
     }
     for group in labels_differing_in_case(model.labels()) {
         let mut names: Vec<String> = group.iter().map(|label| format!("'{label}'")).collect();
@@ -226,4 +240,33 @@ fn analyzer_changes(analyzer: &artclass::text::AnalyzerConfig) -> String {
         changes.push_str(&format!(", dotted-words {}", analyzer.dotted_words));
     }
     changes
+}
+
+/// How much text is looked at to tell its language: some ten thousand words.
+const LANGUAGE_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// A warning when the texts read like another preset's language than `language`'s: most
+/// of their words are that preset's stop words, few are this one's (English trained with
+/// the default `--lang fr` keeps `the` and `of` as terms and stems with French rules).
+fn language_mismatch(language: artclass::Language, sample: &[String]) -> Option<String> {
+    const MIN_WORDS: usize = 200;
+    let shares = artclass::text::stop_word_shares(sample, 10_000);
+    let words: usize = sample
+        .iter()
+        .map(|text| text.split_whitespace().count())
+        .sum();
+    if words < MIN_WORDS {
+        return None;
+    }
+    let chosen = shares.iter().find(|(l, _)| *l == language)?.1;
+    let (best, best_share) = shares.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    (best != language && best_share >= 0.15 && chosen < best_share / 2.0).then(|| {
+        format!(
+            "the texts look like --lang {best} ({:.0} % of their words are its stop words, \
+             {:.0} % those of --lang {language}, which this model was trained with): train \
+             again with --lang {best}?",
+            100.0 * best_share,
+            100.0 * chosen
+        )
+    })
 }

@@ -317,6 +317,49 @@ impl fmt::Display for Language {
     }
 }
 
+/// The share of the words of `texts` that are each preset's stop words, by preset, in
+/// [`Language::ALL`]'s order, from at most the first `max_words` words: in any language a
+/// third to a half of running text is its function words, so the preset whose list covers
+/// the most is the text's language, and one that covers few is not (`train` warns of a
+/// preset that does not fit the text).
+pub fn stop_word_shares<S: AsRef<str>>(texts: &[S], max_words: usize) -> Vec<(Language, f64)> {
+    // Each stop word once, with a bit per preset that lists it.
+    let mut lists: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
+    for (bit, language) in Language::ALL.into_iter().enumerate() {
+        for word in language.stop_words() {
+            *lists.entry(word.to_lowercase()).or_default() |= 1 << bit;
+        }
+    }
+    let mut hits = [0usize; Language::ALL.len()];
+    let mut words = 0;
+    let mut lower = String::new();
+    'texts: for text in texts {
+        let mut done = false;
+        super::raw_tokens(text.as_ref(), |token| {
+            if done {
+                return;
+            }
+            lower.clear();
+            lower.extend(token.chars().flat_map(char::to_lowercase));
+            if let Some(&bits) = lists.get(lower.as_str()) {
+                for (bit, hit) in hits.iter_mut().enumerate() {
+                    *hit += (bits >> bit & 1) as usize;
+                }
+            }
+            words += 1;
+            done = words >= max_words;
+        });
+        if done {
+            break 'texts;
+        }
+    }
+    Language::ALL
+        .into_iter()
+        .zip(hits)
+        .map(|(language, hit)| (language, hit as f64 / words.max(1) as f64))
+        .collect()
+}
+
 /// The language of an ISO 639-1 code (`fr`, `en`, `de`…), as [`Language::code`] writes it.
 impl std::str::FromStr for Language {
     type Err = String;
@@ -343,6 +386,33 @@ impl std::str::FromStr for Language {
 #[cfg(test)]
 mod tests {
     use super::Language;
+
+    #[test]
+    fn the_language_of_a_text_has_the_most_stop_words() {
+        let best = |text: &str| {
+            let shares = super::stop_word_shares(&[text], 10_000);
+            shares
+                .into_iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap()
+                .0
+        };
+        assert_eq!(
+            best("The minister said that the vote of the house was a defeat for the party."),
+            Language::English
+        );
+        assert_eq!(
+            best("Le ministre a dit que le vote de la chambre était une défaite pour le parti."),
+            Language::French
+        );
+        assert_eq!(
+            best("Der Minister sagte, dass die Abstimmung eine Niederlage für die Partei war."),
+            Language::German
+        );
+        let shares = super::stop_word_shares(&["the of and", "le de et"], 3);
+        let english = shares.iter().find(|(l, _)| *l == Language::English).unwrap();
+        assert_eq!(english.1, 1.0, "only the first three words are read");
+    }
 
     #[test]
     fn codes_read_back() {

@@ -14,5 +14,5 @@ mod tokenizer;
 
 pub use analyzer::{Analyzer, AnalyzerConfig, WordCache};
 pub use known::{DROPPED, KnownWords};
-pub use language::Language;
+pub use language::{Language, stop_word_shares};
 pub use tokenizer::raw_tokens;
