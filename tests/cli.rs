@@ -239,11 +239,20 @@ fn training_warns_when_the_texts_look_like_another_preset() {
     let warned = stderr_of(&[]);
     assert!(
         warned.starts_with("artclass: warning: the texts look like --lang en (")
-            && warned.contains("train again with --lang en?"),
+            && warned.contains("the preset in use): was --lang en meant?"),
         "{warned}"
     );
     assert!(dir.path().join("m.artclass").exists());
     assert_eq!(stderr_of(&["--lang", "en"]), "");
+
+    // Cross-validation trains too, and says the same.
+    let output = succeeds(
+        artclass()
+            .args(["eval", "--cv", "2", "--input"])
+            .arg(&train),
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("was --lang en meant?"), "{stderr}");
 }
 
 /// Decomposed accents (NFD, as macOS file names and some web pages write them) and a soft

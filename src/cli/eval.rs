@@ -81,6 +81,9 @@ pub fn run(args: Args) -> Result<()> {
             let params = args.training.params()?;
             let data = read()?;
             warn_labels_in_one_fold(&data.labels, k);
+            if let Some(warning) = args.training.language_mismatch(&data.texts) {
+                eprintln!("artclass: warning: {warning}");
+            }
             let cv = cross_validate(&params, &data.texts, &data.labels, k, args.seed)?;
             let title = format!(
                 "{k}-fold cross-validation of {}",

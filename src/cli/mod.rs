@@ -328,7 +328,31 @@ struct TrainingArgs {
     fold_accents: bool,
 }
 
+/// How much text `train` keeps to tell its language: some ten thousand words.
+const LANGUAGE_SAMPLE_BYTES: usize = 64 * 1024;
+
 impl TrainingArgs {
+    /// A warning when `texts` read like another preset's language than `--lang`: most of
+    /// their words are that preset's stop words, few are this one's (English trained with
+    /// the default `--lang fr` keeps `the` and `of` as terms and stems with French rules).
+    fn language_mismatch(&self, texts: &[String]) -> Option<String> {
+        let (shares, words) = artclass::text::stop_word_shares(texts, 10_000);
+        if words < 200 {
+            return None;
+        }
+        let chosen = shares.iter().find(|(l, _)| *l == self.lang)?.1;
+        let (best, best_share) = shares.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
+        (best != self.lang && best_share >= 0.15 && chosen < best_share / 2.0).then(|| {
+            format!(
+                "the texts look like --lang {best} ({:.0} % of their words are its stop words, \
+                 {:.0} % those of --lang {}, the preset in use): was --lang {best} meant?",
+                100.0 * best_share,
+                100.0 * chosen,
+                self.lang
+            )
+        })
+    }
+
     fn params(&self) -> Result<ValidClassifierParams> {
         let mut analyzer = AnalyzerConfig::preset(self.lang);
         analyzer.stem = self.stem;

@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
             bytes += chunk.texts.iter().map(String::len).sum::<usize>();
             documents += chunk.texts.len();
             for text in &chunk.texts {
-                if sample_bytes >= LANGUAGE_SAMPLE_BYTES {
+                if sample_bytes >= super::LANGUAGE_SAMPLE_BYTES {
                     break;
                 }
                 sample_bytes += text.len();
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
     // or it would be mixed into the model.
     let report_to_stderr = is_stdout(&args.output);
     persist::save(&model, &args.output)?;
-    let language_warning = language_mismatch(model.analyzer_config().language, &sample);
+    let language_warning = args.training.language_mismatch(&sample);
     let elapsed = started.elapsed().as_secs_f64();
 
     let width = model
@@ -240,33 +240,4 @@ fn analyzer_changes(analyzer: &artclass::text::AnalyzerConfig) -> String {
         changes.push_str(&format!(", dotted-words {}", analyzer.dotted_words));
     }
     changes
-}
-
-/// How much text is looked at to tell its language: some ten thousand words.
-const LANGUAGE_SAMPLE_BYTES: usize = 64 * 1024;
-
-/// A warning when the texts read like another preset's language than `language`'s: most
-/// of their words are that preset's stop words, few are this one's (English trained with
-/// the default `--lang fr` keeps `the` and `of` as terms and stems with French rules).
-fn language_mismatch(language: artclass::Language, sample: &[String]) -> Option<String> {
-    const MIN_WORDS: usize = 200;
-    let shares = artclass::text::stop_word_shares(sample, 10_000);
-    let words: usize = sample
-        .iter()
-        .map(|text| text.split_whitespace().count())
-        .sum();
-    if words < MIN_WORDS {
-        return None;
-    }
-    let chosen = shares.iter().find(|(l, _)| *l == language)?.1;
-    let (best, best_share) = shares.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    (best != language && best_share >= 0.15 && chosen < best_share / 2.0).then(|| {
-        format!(
-            "the texts look like --lang {best} ({:.0} % of their words are its stop words, \
-             {:.0} % those of --lang {language}, which this model was trained with): train \
-             again with --lang {best}?",
-            100.0 * best_share,
-            100.0 * chosen
-        )
-    })
 }

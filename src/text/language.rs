@@ -318,11 +318,15 @@ impl fmt::Display for Language {
 }
 
 /// The share of the words of `texts` that are each preset's stop words, by preset, in
-/// [`Language::ALL`]'s order, from at most the first `max_words` words: in any language a
+/// [`Language::ALL`]'s order, from at most the first `max_words` words, and the number of
+/// words read: in any language a
 /// third to a half of running text is its function words, so the preset whose list covers
 /// the most is the text's language, and one that covers few is not (`train` warns of a
 /// preset that does not fit the text).
-pub fn stop_word_shares<S: AsRef<str>>(texts: &[S], max_words: usize) -> Vec<(Language, f64)> {
+pub fn stop_word_shares<S: AsRef<str>>(
+    texts: &[S],
+    max_words: usize,
+) -> (Vec<(Language, f64)>, usize) {
     // Each stop word once, with a bit per preset that lists it.
     let mut lists: rustc_hash::FxHashMap<String, u32> = rustc_hash::FxHashMap::default();
     for (bit, language) in Language::ALL.into_iter().enumerate() {
@@ -353,11 +357,12 @@ pub fn stop_word_shares<S: AsRef<str>>(texts: &[S], max_words: usize) -> Vec<(La
             break 'texts;
         }
     }
-    Language::ALL
+    let shares = Language::ALL
         .into_iter()
         .zip(hits)
         .map(|(language, hit)| (language, hit as f64 / words.max(1) as f64))
-        .collect()
+        .collect();
+    (shares, words)
 }
 
 /// The language of an ISO 639-1 code (`fr`, `en`, `de`…), as [`Language::code`] writes it.
@@ -390,7 +395,7 @@ mod tests {
     #[test]
     fn the_language_of_a_text_has_the_most_stop_words() {
         let best = |text: &str| {
-            let shares = super::stop_word_shares(&[text], 10_000);
+            let (shares, _) = super::stop_word_shares(&[text], 10_000);
             shares
                 .into_iter()
                 .max_by(|a, b| a.1.total_cmp(&b.1))
@@ -409,8 +414,12 @@ mod tests {
             best("Der Minister sagte, dass die Abstimmung eine Niederlage für die Partei war."),
             Language::German
         );
-        let shares = super::stop_word_shares(&["the of and", "le de et"], 3);
-        let english = shares.iter().find(|(l, _)| *l == Language::English).unwrap();
+        let (shares, words) = super::stop_word_shares(&["the of and", "le de et"], 3);
+        assert_eq!(words, 3);
+        let english = shares
+            .iter()
+            .find(|(l, _)| *l == Language::English)
+            .unwrap();
         assert_eq!(english.1, 1.0, "only the first three words are read");
     }
 
