@@ -56,10 +56,14 @@ pub(crate) fn lowercase(language: Language, word: &str) -> String {
         // ς is σ at the end of a word (the stop-word list writes `αυτεσ`). The Greek stemmer
         // removes both too: this makes stop words and unstemmed words agree with it.
         // Marks of other scripts stay (a Japanese voicing mark is part of the letter).
-        Language::Greek => drop_optional_marks(&lowercase_spelled(word, Ligatures::Spelled))
-            .chars()
-            .map(|c| if c == 'ς' { 'σ' } else { c })
-            .collect(),
+        Language::Greek => fold_marks(
+            &lowercase_spelled(word, Ligatures::Spelled),
+            true,
+            |_, _| false,
+        )
+        .chars()
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect(),
         // ё is written е in most Russian text; the stemmer knows only е (`путём` would keep
         // its ending). й is a letter of its own, never written и: it stays.
         Language::Russian => lowercase_spelled(word, Ligatures::Spelled).replace('ё', "е"),
@@ -171,72 +175,51 @@ pub(crate) fn fold(language: Language, word: &str, script_rules: bool) -> String
         | Language::Arabic
         | Language::Turkish => &[],
     };
+    fold_marks(word, script_rules, |c, out| {
+        let letter = match (language, c) {
+            _ if kept.contains(&c) => c,
+            // ı has no dot to remove: with the others folded, `ışık` and `isik` meet (and
+            // `Istanbul`, lowercased the Turkish way, meets `İstanbul`).
+            (Language::Turkish, 'ı') => 'i',
+            // Alef maksura and teh marbuta are written as yeh and heh in much text (`الى`).
+            (Language::Arabic, 'ى') => 'ي',
+            (Language::Arabic, 'ة') => 'ه',
+            _ => return false,
+        };
+        out.push(letter);
+        true
+    })
+}
+
+/// `word` without its combining marks: every one, or with `script_rules` only those of the
+/// letters whose marks are [optional](marks_are_optional) (the others' letters are not
+/// decomposed). `letter` may write a letter its own way (a letter kept, a letter spelled
+/// otherwise) and says whether it did.
+fn fold_marks(
+    word: &str,
+    script_rules: bool,
+    mut letter: impl FnMut(char, &mut String) -> bool,
+) -> String {
     let mut out = String::with_capacity(word.len());
     // Whether the marks after the last letter are accents to remove.
     let mut optional_marks = true;
     for c in word.chars() {
-        match (language, c) {
-            _ if script_rules && is_combining_mark(c) => {
-                if !optional_marks {
-                    out.push(c);
-                }
-            }
-            _ if script_rules && !marks_are_optional(c) => {
-                optional_marks = false;
+        if script_rules && is_combining_mark(c) {
+            if !optional_marks {
                 out.push(c);
             }
-            _ if kept.contains(&c) => {
-                optional_marks = true;
-                out.push(c);
-            }
-            // ı has no dot to remove: with the others folded, `ışık` and `isik` meet (and
-            // `Istanbul`, lowercased the Turkish way, meets `İstanbul`).
-            (Language::Turkish, 'ı') => {
-                optional_marks = true;
-                out.push('i')
-            }
-            // Alef maksura and teh marbuta are written as yeh and heh in much text (`الى`).
-            (Language::Arabic, 'ى') => {
-                optional_marks = true;
-                out.push('ي')
-            }
-            (Language::Arabic, 'ة') => {
-                optional_marks = true;
-                out.push('ه')
-            }
-            _ => {
-                optional_marks = true;
+        } else if script_rules && !marks_are_optional(c) {
+            optional_marks = false;
+            out.push(c);
+        } else {
+            optional_marks = true;
+            if !letter(c, &mut out) {
                 decompose_canonical(c, |part| {
                     if !is_combining_mark(part) {
                         out.push(part);
                     }
-                })
+                });
             }
-        }
-    }
-    out
-}
-
-/// `word` without the marks of the letters whose marks are [optional](marks_are_optional),
-/// with the others' kept, and their letters not decomposed.
-fn drop_optional_marks(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    let mut optional_marks = true;
-    for c in word.chars() {
-        if is_combining_mark(c) {
-            if !optional_marks {
-                out.push(c);
-            }
-        } else if marks_are_optional(c) {
-            optional_marks = true;
-            decompose_canonical(c, |part| {
-                if !is_combining_mark(part) {
-                    out.push(part);
-                }
-            });
-        } else {
-            optional_marks = false;
-            out.push(c);
         }
     }
     out
