@@ -70,6 +70,7 @@ pub fn cross_validate(
     let truth: Vec<usize> = labels.iter().map(index_of).collect();
     let mut predicted = vec![0; texts.len()];
     let mut p_true = vec![0.0; texts.len()];
+    let mut confidence = vec![0.0; texts.len()];
     let mut folds = Vec::with_capacity(k);
     for fold in 0..k {
         let (train, test): (Vec<usize>, Vec<usize>) =
@@ -86,33 +87,40 @@ pub fn cross_validate(
                 )),
                 other => other,
             })?;
-        let scored: Vec<(usize, f64)> = test
+        let scored: Vec<(usize, f64, f64)> = test
             .par_iter()
             .map_init(
                 || model.scorer(),
                 |scorer, &i| {
                     let prediction = scorer.predict_proba(&texts[i]);
                     // The fold's model may lack a rare label: map through names.
-                    let best = index_of(&model.labels()[prediction.best().0]);
+                    let (best, sure) = prediction.best();
+                    let best = index_of(&model.labels()[best]);
                     let p = model
                         .label_index(&labels[i])
                         .map_or(0.0, |c| prediction.probabilities[c]);
-                    (best, p)
+                    (best, p, sure)
                 },
             )
             .collect();
-        for (&i, (best, p)) in test.iter().zip(scored) {
+        for (&i, (best, p, sure)) in test.iter().zip(scored) {
             predicted[i] = best;
             p_true[i] = p;
+            confidence[i] = sure;
         }
         let fold_truth: Vec<usize> = test.iter().map(|&i| truth[i]).collect();
         let fold_predicted: Vec<usize> = test.iter().map(|&i| predicted[i]).collect();
         let fold_p: Vec<f64> = test.iter().map(|&i| p_true[i]).collect();
+        let fold_confidence: Vec<f64> = test.iter().map(|&i| confidence[i]).collect();
         folds.push(
-            Evaluation::new(names.clone(), &fold_truth, &fold_predicted).with_log_loss(&fold_p),
+            Evaluation::new(names.clone(), &fold_truth, &fold_predicted)
+                .with_log_loss(&fold_p)
+                .with_calibration_error(&fold_confidence, &fold_truth, &fold_predicted),
         );
     }
-    let pooled = Evaluation::new(names, &truth, &predicted).with_log_loss(&p_true);
+    let pooled = Evaluation::new(names, &truth, &predicted)
+        .with_log_loss(&p_true)
+        .with_calibration_error(&confidence, &truth, &predicted);
     Ok(CrossValidation { folds, pooled })
 }
 

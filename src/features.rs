@@ -837,6 +837,22 @@ impl Vectorizer {
         row
     }
 
+    /// The word ids of `text`, [`NO_WORD`] for a word outside the vocabulary: what counting
+    /// starts from.
+    #[cfg(test)]
+    pub(crate) fn word_ids(&self, text: &str) -> Vec<u32> {
+        let mut scratch = TransformScratch::default();
+        let mut words = Vec::new();
+        self.analyzer.resolve_words(
+            text,
+            &mut scratch.cache,
+            &self.known,
+            |term| self.vocabulary.word_id(term).unwrap_or(NO_WORD),
+            &mut words,
+        );
+        words
+    }
+
     fn counts_into(&self, text: &str, scratch: &mut TransformScratch, row: &mut SparseRow) {
         let TransformScratch {
             cache,

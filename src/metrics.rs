@@ -27,6 +27,8 @@ pub struct Evaluation {
     /// Mean −ln p(true label): how much to trust the probabilities (lower is better; 0 for
     /// certain and right). `None` when no probabilities were given.
     pub log_loss: Option<f64>,
+    /// See [`calibration_error`]; `None` when no probabilities were given.
+    pub calibration_error: Option<f64>,
 }
 
 /// Probabilities below this count as this, so one confident mistake costs ~34.5, not ∞.
@@ -40,6 +42,29 @@ pub fn log_loss(true_label_probabilities: &[f64]) -> f64 {
         .map(|p| -p.max(LOG_LOSS_FLOOR).ln())
         .sum::<f64>()
         / n
+}
+
+/// Bins of [`calibration_error`], each 0.1 wide.
+const CALIBRATION_BINS: usize = 10;
+
+/// Expected calibration error: documents binned by the probability given to their predicted
+/// label (0–0.1, 0.1–0.2, …), and the gap between each bin's mean probability and its share of
+/// right predictions, weighted by the bin's share of the documents. 0 when a label given 0.8
+/// is right 80 % of the time; the log-loss also counts how sharp the probabilities are, this
+/// only whether they can be taken at their word. 0 without documents.
+pub fn calibration_error(confidence: &[f64], correct: &[bool]) -> f64 {
+    let mut bins = [(0usize, 0.0f64, 0usize); CALIBRATION_BINS];
+    for (&p, &right) in confidence.iter().zip(correct) {
+        let bin = ((p * CALIBRATION_BINS as f64) as usize).min(CALIBRATION_BINS - 1);
+        bins[bin].0 += 1;
+        bins[bin].1 += p;
+        bins[bin].2 += usize::from(right);
+    }
+    let n = confidence.len().min(correct.len()).max(1) as f64;
+    bins.iter()
+        .filter(|(count, _, _)| *count > 0)
+        .map(|&(_, sum, right)| (sum - right as f64).abs() / n)
+        .sum()
 }
 
 impl Evaluation {
@@ -63,12 +88,27 @@ impl Evaluation {
             labels,
             confusion,
             log_loss: None,
+            calibration_error: None,
         }
     }
 
     /// Adds the log-loss of the probabilities the model gave each document's true label.
     pub fn with_log_loss(mut self, true_label_probabilities: &[f64]) -> Self {
         self.log_loss = Some(log_loss(true_label_probabilities));
+        self
+    }
+
+    /// Adds the [`calibration_error`] of the probabilities the model gave each document's
+    /// predicted label, in the order of the documents given to [`Evaluation::new`] (whose
+    /// truth and predictions tell which were right).
+    pub fn with_calibration_error(
+        mut self,
+        confidence: &[f64],
+        truth: &[usize],
+        predicted: &[usize],
+    ) -> Self {
+        let correct: Vec<bool> = truth.iter().zip(predicted).map(|(t, p)| t == p).collect();
+        self.calibration_error = Some(calibration_error(confidence, &correct));
         self
     }
 
@@ -146,6 +186,18 @@ mod tests {
         assert!((s[2].precision - 0.5).abs() < 1e-12 && (s[2].recall - 1.0).abs() < 1e-12);
         let f1 = [0.8, 0.5, 2.0 / 3.0];
         assert!((eval.macro_f1() - f1.iter().sum::<f64>() / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calibration_error_weighs_each_bin_gap_by_its_documents() {
+        // Four documents said 0.85 (three right), two said 0.35 (one right), one 1.0 (right).
+        let confidence = [0.85, 0.85, 0.85, 0.85, 0.35, 0.35, 1.0];
+        let correct = [true, true, true, false, true, false, true];
+        let expected = (4.0 * (0.85f64 - 0.75).abs() + 2.0 * (0.35f64 - 0.5).abs()) / 7.0;
+        assert!((calibration_error(&confidence, &correct) - expected).abs() < 1e-12);
+        // Right every time at 0.9: under-confident by 0.1.
+        assert!((calibration_error(&[0.9; 10], &[true; 10]) - 0.1).abs() < 1e-12);
+        assert_eq!(calibration_error(&[], &[]), 0.0);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! the result is the exact state `MultinomialNb::fit` reaches on the dense matrix (tested).
 //! Scoring adds the log-probabilities of a document's known features: cost ∝ tokens.
 
+pub mod calibrate;
 mod collect;
 
 use crate::error::{Error, Result};
@@ -55,6 +56,7 @@ pub struct ClassifierParams {
     features: FeatureConfig,
     alpha: f64,
     kind: NbKind,
+    calibrate: bool,
 }
 
 /// Checked training settings, ready to [`fit`](ValidClassifierParams::fit).
@@ -75,7 +77,16 @@ impl ClassifierParams {
             features: FeatureConfig::default(),
             alpha: DEFAULT_ALPHA,
             kind: DEFAULT_KIND,
+            calibrate: true,
         }
+    }
+
+    /// Fit the probabilities' temperature on held-out training documents (`--calibrate`,
+    /// on by default; see [`calibrate`]): it changes no label, only how sure the
+    /// probabilities are. Off, the scores' softmax is taken as it is (a temperature of 1).
+    pub fn calibrate(mut self, calibrate: bool) -> Self {
+        self.calibrate = calibrate;
+        self
     }
 
     /// Naive Bayes decision rule (`--nb`); [`DEFAULT_KIND`] by default.
@@ -305,18 +316,22 @@ impl ValidClassifierParams {
         )
         .map_err(Error::Internal)?
         .with_known_words(extraction.known_words);
-        let tables = fit_multinomial(
+        let (tables, calibration) = fit_multinomial(
             extraction.docs,
             &vectorizer,
             &targets,
             names.len(),
             params.alpha,
             params.kind,
+            params
+                .calibrate
+                .then_some(extraction.document_frequency.as_slice()),
         )?;
         let mut model =
             Classifier::from_tables(vectorizer, names, params.alpha, params.kind, tables)
                 .map_err(Error::Internal)?;
         model.training_tokens = Some(tokens);
+        model.calibration = calibration;
         Ok(model)
     }
 }
@@ -338,14 +353,19 @@ struct Extracted {
 /// (`docs` holds its word ids): the count vectors of the whole training set are never held
 /// at once. (Timed on 20newsgroups, 2 threads, runs a few minutes apart: making them all,
 /// then adding them up, took 84 ms; this takes 50–70.)
+///
+/// With `calibrate_with` (the features' document frequencies), the documents of a few folds
+/// are kept to fit the probabilities' temperature ([`calibrate`]) once the full model's
+/// log-probabilities are known.
 fn fit_multinomial(
-    docs: Vec<Vec<u32>>,
+    mut docs: Vec<Vec<u32>>,
     vectorizer: &Vectorizer,
     targets: &[usize],
     n_classes: usize,
     alpha: f64,
     kind: NbKind,
-) -> Result<NbTables> {
+    calibrate_with: Option<&[u32]>,
+) -> Result<(NbTables, Option<calibrate::Calibration>)> {
     let n_features = vectorizer.vocabulary().len();
     let mut documents = vec![0usize; n_classes];
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
@@ -383,6 +403,18 @@ fn fit_multinomial(
             },
         )
         .collect();
+    let held_out: Vec<Vec<(usize, Vec<u32>)>> = if calibrate_with.is_some() {
+        calibrate::held_out_folds(targets, n_classes)
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .map(|fold| {
+        fold.into_iter()
+            .map(|doc| (targets[doc], std::mem::take(&mut docs[doc])))
+            .collect()
+    })
+    .collect();
     // The documents are summed: free them before the dense per-class arrays are made.
     drop(docs);
     crate::return_free_memory();
@@ -394,11 +426,42 @@ fn fit_multinomial(
     drop(total);
     // linfa-bayes's working arrays, freed, before the weights are made.
     crate::return_free_memory();
+    let l1: Vec<f64> = if kind == NbKind::ComplementNorm {
+        log_prob
+            .par_iter()
+            .map(|label| label.values(&log_absent, 0).map(f64::abs).sum())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let calibration =
+        if let (Some(document_frequency), false) = (calibrate_with, held_out.is_empty()) {
+            let full = calibrate::FullModel {
+                sums: &sums,
+                class_count: &documents,
+                vectorizer,
+                kind,
+                alpha,
+                log_total: log_prob.iter().map(|label| label.log_total).collect(),
+                l1: l1.clone(),
+                log_absent: &log_absent,
+                document_frequency,
+            };
+            let (scores, labels) = calibrate::held_out_scores(&full, &held_out);
+            calibrate::calibrate(&scores, &labels, n_classes)
+        } else {
+            None
+        };
+    drop(held_out);
+    // The folds' tables, freed (their pages would otherwise add to the weights' peak).
+    crate::return_free_memory();
+    let temperature = calibration.map_or(1.0, |c| c.temperature);
     let weights = centred_weights(
         n_features,
         n_classes,
         kind,
-        |class| log_prob[class].values(&log_absent, 0).map(f64::abs).sum(),
+        temperature,
+        |class| l1[class],
         |first, block| {
             for (class, label) in log_prob.iter().enumerate() {
                 let column = block.iter_mut().skip(class).step_by(n_classes);
@@ -410,7 +473,7 @@ fn fit_multinomial(
     );
     drop(log_prob);
     let total_documents: usize = documents.iter().sum();
-    Ok(NbTables {
+    let tables = NbTables {
         // The same expression linfa-bayes uses, so the result is bit-identical to its own.
         prior: documents
             .iter()
@@ -419,7 +482,9 @@ fn fit_multinomial(
         class_count: documents,
         weights: weights.into(),
         sums: Some(sums),
-    })
+        temperature,
+    };
+    Ok((tables, calibration))
 }
 
 /// Fits linfa-bayes's `MultinomialNb` on each label's training sums (or, for the complement
@@ -587,6 +652,10 @@ pub struct Classifier {
     /// The file the model was mapped from, to tell whether it changed under the map; `None`
     /// for a model trained, built in, or read whole.
     model_file: Option<crate::persist::ModelFile>,
+    /// See [`NbTables::temperature`].
+    temperature: f64,
+    /// How the temperature was fitted; known right after `fit`.
+    calibration: Option<calibrate::Calibration>,
 }
 
 /// What a model is, in brief: its tables would fill a screen.
@@ -624,6 +693,9 @@ pub struct NbTables {
     /// Per label, the sums of its training documents' weights, sorted by feature, zeros left
     /// out; `None` for a scoring-only model.
     pub sums: Option<Vec<SparseRow>>,
+    /// The probabilities' temperature ([`calibrate`]), already folded into `weights`: 1 for
+    /// a model not calibrated.
+    pub temperature: f64,
 }
 
 /// What scoring adds up, per feature and label: the log-probability (negated for the
@@ -636,14 +708,21 @@ pub struct NbTables {
 /// CPU's last-level cache, and loads twice as fast.
 ///
 /// For [`NbKind::ComplementNorm`] each label's factor (`label_scales`) is folded in before
-/// centring, so scoring costs exactly what the plain complement rule costs.
-pub fn scoring_weights(log_prob: &[f64], classes: usize, kind: NbKind) -> Vec<f32> {
+/// centring, and so is 1 / `temperature` ([`calibrate`]), so scoring costs exactly what the
+/// plain complement rule costs.
+pub fn scoring_weights(
+    log_prob: &[f64],
+    classes: usize,
+    kind: NbKind,
+    temperature: f64,
+) -> Vec<f32> {
     let classes = classes.max(1);
     let n_features = log_prob.len() / classes;
     centred_weights(
         n_features,
         classes,
         kind,
+        temperature,
         |class| {
             (0..n_features)
                 .map(|feature| log_prob[feature * classes + class].abs())
@@ -665,10 +744,12 @@ fn centred_weights(
     n_features: usize,
     classes: usize,
     kind: NbKind,
+    temperature: f64,
     l1: impl Fn(usize) -> f64 + Sync,
     fill: impl Fn(usize, &mut [f64]) + Sync,
 ) -> Vec<f32> {
     let scale = label_scales(kind, n_features, classes, l1);
+    let factor = 1.0 / temperature;
     let sign = match kind {
         NbKind::Multinomial => 1.0,
         NbKind::Complement | NbKind::ComplementNorm => -1.0,
@@ -687,7 +768,7 @@ fn centred_weights(
                     .zip(log_prob.chunks_exact(classes))
                 {
                     for ((v, &s), &p) in row.iter_mut().zip(&scale).zip(log_prob) {
-                        *v = sign * s * p;
+                        *v = sign * s * p * factor;
                     }
                     let mean = row.iter().sum::<f64>() / classes as f64;
                     for (w, &v) in out.iter_mut().zip(row.iter()) {
@@ -803,7 +884,10 @@ impl Classifier {
                     .fold(false, |seen, w| seen | (w.to_bits() & EXPONENT == EXPONENT))
             })
             .reduce(|| false, |a, b| a | b);
-        if tables.prior.iter().any(|p| !(*p > 0.0 && *p <= 1.0)) || non_finite {
+        if tables.prior.iter().any(|p| !(*p > 0.0 && *p <= 1.0))
+            || non_finite
+            || !(tables.temperature.is_finite() && tables.temperature > 0.0)
+        {
             return Err("probabilities out of range".into());
         }
         if let Some(sums) = &tables.sums {
@@ -818,8 +902,9 @@ impl Classifier {
                 return Err("training sums out of range".into());
             }
         }
+        let factor = 1.0 / tables.temperature;
         let bias = match kind {
-            NbKind::Multinomial => tables.prior.iter().map(|p| p.ln()).collect(),
+            NbKind::Multinomial => tables.prior.iter().map(|p| p.ln() * factor).collect(),
             NbKind::Complement | NbKind::ComplementNorm => vec![0.0; k],
         };
         Ok(Classifier {
@@ -834,6 +919,8 @@ impl Classifier {
             sums: tables.sums,
             training_tokens: None,
             model_file: None,
+            temperature: tables.temperature,
+            calibration: None,
         })
     }
 
@@ -852,6 +939,18 @@ impl Classifier {
         self.model_file
             .as_ref()
             .map_or(Ok(()), crate::persist::ModelFile::check_unchanged)
+    }
+
+    /// The probabilities' temperature: they are the softmax of the naive Bayes scores divided
+    /// by it (1 for a model not calibrated, see [`calibrate`]).
+    pub fn temperature(&self) -> f64 {
+        self.temperature
+    }
+
+    /// How [`Classifier::temperature`] was fitted, for a model just trained with
+    /// calibration on; `None` otherwise (a model loaded, or too few documents to tell).
+    pub fn calibration(&self) -> Option<&calibrate::Calibration> {
+        self.calibration.as_ref()
     }
 
     /// Prior probability of each label.
@@ -1281,7 +1380,7 @@ mod tests {
             // fit again, must give them to the bit.
             let exact = model.exact_tables().unwrap();
             let k = model.labels().len();
-            let dense = scoring_weights(&exact.log_prob, k, kind);
+            let dense = scoring_weights(&exact.log_prob, k, kind, model.temperature());
             assert!(
                 dense
                     .iter()

@@ -17,7 +17,9 @@
 //!                 (format 7 on) the n-grams' term frequency (before: the words'); then
 //!                 (format 6 on) N, the number of n-grams, F = words + N
 //!                 (postcard); then (format 9 on) whether the analyzer has its
-//!                 script rules (`AnalyzerConfig::script_rules`, postcard)
+//!                 script rules (`AnalyzerConfig::script_rules`, postcard); then (format
+//!                 10 on) the probabilities' temperature (`model::calibrate`, f64,
+//!                 postcard), already folded into the weights
 //!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
 //!                 (format 5; none in format 4)
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
@@ -68,14 +70,15 @@ use std::sync::Arc;
 pub const MAGIC: &[u8; 8] = b"ARTCLASS";
 /// Bump on any change to the payload's layout, or to what it may hold that an older reader
 /// would take for damage. Versions before 4 were never released.
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 /// The oldest format read: 4 differs from 5 only by the padding before the weights and the
 /// known words, 5 from 6 by the n-grams' place and their tables, which 5 builds at load, 6
 /// from 7 by the n-grams' term frequency, which 6 takes from the words', 7 from 8 by the
 /// words' place (in the metadata, decoded into strings and indexed at load; 8 stores them
 /// as tables after the n-grams', with their index), 8 from 9 by the analyzer's rules for the
 /// scripts written without spaces, which 8 reads as clauses, and by the languages after French
-/// and English, an index in the metadata that 8 has no value for.
+/// and English, an index in the metadata that 8 has no value for, 9 from 10 by the
+/// probabilities' temperature, 1 before.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -277,6 +280,13 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
         )));
     }
     let script_rules = (version >= 9).then_some(script_rules);
+    let temperature = model.temperature();
+    if version < 10 && temperature != 1.0 {
+        return Err(Error::Unsupported(format!(
+            "format {version} cannot store a calibrated temperature ({temperature})"
+        )));
+    }
+    let temperature = (version >= 10).then_some(temperature);
     let ngram_tf = (version >= 7).then_some(features.ngram_tf);
     let ngram_count = (version >= 6).then_some(model.vocabulary().ngrams().len() as u64);
     let word_count = (version >= 8).then_some(model.vocabulary().words().len() as u64);
@@ -296,6 +306,10 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
         })
         .and_then(|meta| match script_rules {
             Some(rules) => postcard::to_extend(&rules, meta),
+            None => Ok(meta),
+        })
+        .and_then(|meta| match temperature {
+            Some(temperature) => postcard::to_extend(&temperature, meta),
             None => Ok(meta),
         })
         .map_err(|e| Error::Internal(format!("encoding the model: {e}")))?;
@@ -873,6 +887,7 @@ struct Layout<'a> {
     meta: Meta,
     word_count: u64,
     ngram_count: u64,
+    temperature: f64,
     cells: usize,
     weights_start: usize,
     weights: StoredTable<'a>,
@@ -934,11 +949,21 @@ fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a
             meta.analyzer.language
         )));
     }
-    meta.analyzer.script_rules = if version >= 9 {
-        postcard::from_bytes::<bool>(rest).map_err(undecodable)?
+    let (script_rules, rest) = if version >= 9 {
+        postcard::take_from_bytes::<bool>(rest).map_err(undecodable)?
     } else {
-        false
+        (false, rest)
     };
+    meta.analyzer.script_rules = script_rules;
+    // Format 10 adds the temperature (a model before it took the softmax as it was).
+    let temperature = if version >= 10 {
+        postcard::from_bytes::<f64>(rest).map_err(undecodable)?
+    } else {
+        1.0
+    };
+    if !(temperature.is_finite() && temperature > 0.0) {
+        return Err(fail(format!("invalid temperature {temperature}")));
+    }
     meta.analyzer.dotted_words = extra.dotted_words;
     meta.features.min_df_ngrams = extra.min_df_ngrams.map(|m| m as usize);
     let padding = weights_padding(version, HEADER_LEN + 8 + meta_len);
@@ -1043,6 +1068,7 @@ fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a
         meta,
         word_count,
         ngram_count,
+        temperature,
         cells,
         weights_start,
         weights,
@@ -1080,6 +1106,7 @@ fn read_model(
         mut meta,
         word_count,
         ngram_count,
+        temperature,
         cells,
         weights_start,
         weights,
@@ -1198,14 +1225,19 @@ fn read_model(
         prior: meta.prior,
         weights,
         sums,
+        temperature,
     };
     let model = Classifier::from_tables(vectorizer, meta.labels, meta.alpha, meta.kind, tables)
         .map_err(fail)?;
     if load == Load::Full {
         // Both parts were written together; the weights must be those of the sums.
         let exact = model.exact_tables()?;
-        if scoring_weights(&exact.log_prob, model.labels().len(), model.kind())
-            != model.scoring_weights()
+        if scoring_weights(
+            &exact.log_prob,
+            model.labels().len(),
+            model.kind(),
+            model.temperature(),
+        ) != model.scoring_weights()
         {
             return Err(corrupted(
                 "the scoring weights disagree with the training sums",
@@ -1749,6 +1781,77 @@ mod tests {
                 &["coworking", "customer_relation"],
             )
             .unwrap()
+    }
+
+    #[test]
+    fn calibrated_models_keep_their_temperature() {
+        let subjects = [
+            ("coworking", "bureau partagé coworking poste nomade"),
+            ("ecommerce", "panier livraison commande boutique paiement"),
+        ];
+        let (mut texts, mut labels) = (Vec::new(), Vec::new());
+        for doc in 0..120 {
+            let (label, words) = subjects[doc % 2];
+            let words: Vec<&str> = words.split(' ').collect();
+            // Some documents share a word with the other label, so that folds err now and then.
+            let other = subjects[(doc + 1) % 2]
+                .1
+                .split(' ')
+                .nth(doc % 5)
+                .unwrap_or("");
+            let text = format!("{} {} {other}", words[doc % 5], words[(doc / 5) % 5]);
+            texts.push(if doc % 3 == 0 { text } else { words.join(" ") });
+            labels.push(label);
+        }
+        let model = ClassifierParams::new(Language::French)
+            .check()
+            .unwrap()
+            .fit(&texts, &labels)
+            .unwrap();
+        let temperature = model.temperature();
+        assert!(model.calibration().is_some() && temperature != 1.0);
+        let bytes = to_bytes(&model).unwrap();
+        let text = "un panier livré au bureau";
+        for load in [Load::Full, Load::Scoring] {
+            let back = from_bytes(&bytes, "calibrated", load).unwrap();
+            assert_eq!(back.temperature(), temperature);
+            assert_eq!(back.predict_proba(text), model.predict_proba(text));
+        }
+        assert_eq!(
+            to_bytes(&from_bytes(&bytes, "calibrated", Load::Full).unwrap()).unwrap(),
+            bytes
+        );
+        // Format 9 has no temperature: it refuses a calibrated model, and a model written in
+        // it reads with the softmax as it is.
+        let mut nine = std::io::Cursor::new(Vec::new());
+        let err = write_model_as(&model, &mut nine, 9).unwrap_err();
+        assert!(
+            matches!(&err, Error::Unsupported(m) if m.contains("temperature")),
+            "{err}"
+        );
+        let plain = ClassifierParams::new(Language::French)
+            .calibrate(false)
+            .check()
+            .unwrap()
+            .fit(&texts, &labels)
+            .unwrap();
+        write_model_as(&plain, &mut nine, 9).unwrap();
+        let back = from_bytes(&nine.into_inner(), "nine", Load::Full).unwrap();
+        assert_eq!(back.temperature(), 1.0);
+        assert_eq!(back.predict_proba(text), plain.predict_proba(text));
+        // The temperature ends the metadata; a damaged one is refused, the checksum made
+        // right again behind its back.
+        let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap()) as usize;
+        let at = 36 + meta_len - 8;
+        assert_eq!(bytes[at..at + 8], temperature.to_le_bytes());
+        let scoring_end = sections(&bytes, model.scoring_weights().len()).end;
+        for bad in [-1.0f64, 0.0, f64::NAN] {
+            let damaged = rewritten(&bytes, scoring_end, at, &bad.to_le_bytes());
+            let err = from_bytes(&damaged, "m", Load::Scoring)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("invalid temperature"), "{err}");
+        }
     }
 
     /// Sets the scoring part's checksum (bytes `HEADER_LEN..scoring_end`) right again after

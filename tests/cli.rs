@@ -402,6 +402,121 @@ fn classify_into_a_closed_pipe_exits_quietly() {
 
 // ---- train ----
 
+/// 120 short articles of two themes, written for these tests, some borrowing a word of the
+/// other theme: enough held-out documents to calibrate on.
+fn calibration_csv() -> String {
+    let themes = [
+        (
+            "coworking",
+            ["bureau", "partagé", "coworking", "nomade", "poste", "loyer"],
+        ),
+        (
+            "ecommerce",
+            [
+                "panier",
+                "livraison",
+                "commande",
+                "boutique",
+                "paiement",
+                "retour",
+            ],
+        ),
+    ];
+    let mut csv = String::from("text,label\n");
+    for doc in 0..120 {
+        let (label, words) = themes[doc % 2];
+        let other = themes[(doc + 1) % 2].1[doc % 6];
+        let text = format!(
+            "{} {} {} {}",
+            words[doc % 6],
+            words[(doc / 6) % 6],
+            words[(doc / 2) % 6],
+            if doc % 3 == 0 { other } else { "ville" }
+        );
+        csv.push_str(&format!("{text},{label}\n"));
+    }
+    csv
+}
+
+#[test]
+fn train_calibrates_the_probabilities_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = calibration_csv();
+    let train = write(dir.path(), "train.csv", &csv);
+    let report = |flags: &[&str], model: &str| {
+        let output = succeeds(
+            artclass()
+                .arg("train")
+                .args(flags)
+                .arg("--input")
+                .arg(&train)
+                .arg("--output")
+                .arg(dir.path().join(model)),
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let calibrated = report(&[], "cal.artclass");
+    assert!(
+        calibrated.contains("probabilities calibrated on 120 held-out documents: temperature "),
+        "{calibrated}"
+    );
+    let plain = report(&["--calibrate", "false"], "plain.artclass");
+    assert!(
+        plain.contains("probabilities not calibrated (--calibrate false)"),
+        "{plain}"
+    );
+    let load = |name: &str| {
+        artclass::persist::load(&dir.path().join(name), artclass::persist::Load::Scoring).unwrap()
+    };
+    let (cal, raw) = (load("cal.artclass"), load("plain.artclass"));
+    assert_eq!(raw.temperature(), 1.0);
+    let temperature = cal.temperature();
+    assert!(temperature > 0.0 && temperature != 1.0);
+    // Same label, probabilities of the scores divided by the temperature.
+    for text in [
+        "un panier livré au bureau",
+        "coworking en ville",
+        "commande",
+    ] {
+        let (a, b) = (
+            classify_json(&dir.path().join("cal.artclass"), text),
+            classify_json(&dir.path().join("plain.artclass"), text),
+        );
+        assert_eq!(a["label"], b["label"], "{text}");
+        let raw: Vec<f64> = ["coworking", "ecommerce"]
+            .iter()
+            .map(|l| b["probabilities"][l].as_f64().unwrap().ln() / temperature)
+            .collect();
+        let expected = 1.0 / (1.0 + (raw[1] - raw[0]).exp());
+        let got = a["probabilities"]["coworking"].as_f64().unwrap();
+        assert!((got - expected).abs() < 1e-6, "{text}: {got} {expected}");
+    }
+    // Too few documents: said, not failed.
+    let few = write(
+        dir.path(),
+        "few.csv",
+        csv.lines().take(41).collect::<Vec<_>>().join("\n"),
+    );
+    let output = succeeds(
+        artclass()
+            .args(["train", "--input"])
+            .arg(&few)
+            .arg("--output")
+            .arg(dir.path().join("few.artclass")),
+    );
+    let few = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        few.contains("probabilities not calibrated: fewer than 100 documents"),
+        "{few}"
+    );
+    // eval --cv takes the flag too.
+    succeeds(
+        artclass()
+            .args(["eval", "--cv", "3", "--calibrate", "false", "--input"])
+            .arg(&train),
+    );
+}
+
 #[test]
 fn train_from_csv_then_classify_with_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -475,7 +590,10 @@ fn train_with_another_language_records_it_and_classifies_with_it() {
         loaded.analyzer_config().language,
         artclass::Language::German
     );
-    assert_eq!(std::fs::read(&model).unwrap()[8..12], 9u32.to_le_bytes());
+    assert_eq!(
+        std::fs::read(&model).unwrap()[8..12],
+        artclass::persist::FORMAT_VERSION.to_le_bytes()
+    );
 
     // Other inflections, `Strassenbahn` without ß, `Zuege` nowhere: the stems must meet.
     let cases = [

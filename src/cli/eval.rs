@@ -22,10 +22,10 @@ pub struct Args {
     input: PathBuf,
     #[command(flatten)]
     pub(super) csv: LabeledCsvArgs,
-    /// Print one JSON object: documents, accuracy, macro_f1, log_loss, per_label, labels,
-    /// confusion. With --cv, accuracy and macro_f1 are the folds' means (with _std, and
-    /// per_fold); log_loss, per_label and confusion, as out_of_fold, are of the out-of-fold
-    /// predictions all together
+    /// Print one JSON object: documents, accuracy, macro_f1, log_loss, calibration_error,
+    /// per_label, labels, confusion. With --cv, accuracy and macro_f1 are the folds' means
+    /// (with _std, and per_fold); log_loss, calibration_error, per_label and confusion, as
+    /// out_of_fold, are of the out-of-fold predictions all together
     #[arg(long)]
     json: bool,
     /// Instead of testing a model, cross-validate the training settings below on --input with
@@ -126,7 +126,7 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
     // (`café` decomposed, as a macOS directory name gives it): each true label, read
     // normalised, is matched to the model's own spelling of it.
     let true_labels = spelled_as_the_model(model.labels(), &data.labels);
-    let scored: Vec<(usize, f64)> = data
+    let scored: Vec<(usize, f64, f64)> = data
         .texts
         .par_iter()
         .zip(&true_labels)
@@ -137,11 +137,14 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
                 let p_true = model
                     .label_index(label)
                     .map_or(0.0, |c| prediction.probabilities[c]);
-                (prediction.best().0, p_true)
+                let (best, confidence) = prediction.best();
+                (best, p_true, confidence)
             },
         )
         .collect();
-    let (predicted, p_true): (Vec<usize>, Vec<f64>) = scored.into_iter().unzip();
+    let predicted: Vec<usize> = scored.iter().map(|s| s.0).collect();
+    let p_true: Vec<f64> = scored.iter().map(|s| s.1).collect();
+    let confidence: Vec<f64> = scored.iter().map(|s| s.2).collect();
     // True labels the model does not know still count, as errors, after the model's labels.
     let mut labels: Vec<String> = model.labels().to_vec();
     let mut unknown: Vec<&String> = true_labels
@@ -161,7 +164,9 @@ fn evaluate_model(model: &Classifier, data: &input::LabeledTexts) -> Result<Eval
                 .ok_or_else(|| Error::Internal(format!("label {l} lost")))
         })
         .collect::<Result<_>>()?;
-    Ok(Evaluation::new(labels, &truth, &predicted).with_log_loss(&p_true))
+    Ok(Evaluation::new(labels, &truth, &predicted)
+        .with_log_loss(&p_true)
+        .with_calibration_error(&confidence, &truth, &predicted))
 }
 
 /// Each of `labels` (read normalised) as `model_labels` spell it: the same, or, for a model
@@ -208,6 +213,10 @@ fn evaluation_json(evaluation: &Evaluation) -> serde_json::Map<String, serde_jso
     map.insert("accuracy".into(), evaluation.accuracy().into());
     map.insert("macro_f1".into(), evaluation.macro_f1().into());
     map.insert("log_loss".into(), serde_json::json!(evaluation.log_loss));
+    map.insert(
+        "calibration_error".into(),
+        serde_json::json!(evaluation.calibration_error),
+    );
     map.insert(
         "per_label".into(),
         serde_json::json!(evaluation.per_label()),
@@ -266,13 +275,15 @@ fn cv_json(cv: &CrossValidation, k: usize, seed: u64) -> String {
     map.insert("macro_f1".into(), macro_f1.into());
     map.insert("macro_f1_std".into(), macro_f1_std.into());
     // `accuracy` and `macro_f1` above are means over the folds; `per_label`, `confusion` and
-    // `log_loss` are of the out-of-fold predictions all together, as are these.
+    // `log_loss` (and `calibration_error`) are of the out-of-fold predictions all together,
+    // as are these.
     map.insert(
         "out_of_fold".into(),
         serde_json::json!({
             "accuracy": cv.pooled.accuracy(),
             "macro_f1": cv.pooled.macro_f1(),
             "log_loss": cv.pooled.log_loss,
+            "calibration_error": cv.pooled.calibration_error,
         }),
     );
     map.insert(
@@ -324,6 +335,9 @@ fn render_table(evaluation: &Evaluation) -> String {
     );
     if let Some(log_loss) = evaluation.log_loss {
         s.push_str(&format!("   log-loss {log_loss:.4}"));
+    }
+    if let Some(error) = evaluation.calibration_error {
+        s.push_str(&format!("   calibration error {error:.4}"));
     }
     s.push_str("\n\n");
     s.push_str(&format!(

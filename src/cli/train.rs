@@ -129,7 +129,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let features = model.feature_config();
     summary.push_str(&format!(
-        "vocabulary after pruning: {} ({}, {}; lang {}{}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\nmodel written to {}\n",
+        "vocabulary after pruning: {} ({}, {}; lang {}{}, ngrams {}, min-df {}, min-df-ngrams {}, tf {}, ngram-tf {}, idf {}, norm {}), {} naive Bayes, alpha {}\n",
         counted(model.vocabulary().len(), "feature"),
         counted(model.vocabulary().words().len(), "word"),
         counted(model.vocabulary().ngrams().len(), "n-gram"),
@@ -144,6 +144,10 @@ pub fn run(args: Args) -> Result<()> {
         flag_value(features.norm),
         flag_value(model.kind()),
         short_number(model.alpha()),
+    ));
+    summary.push_str(&calibration_line(&model, args.training.calibrates()));
+    summary.push_str(&format!(
+        "model written to {}\n",
         artclass::error::printable(&args.output)
     ));
     if report_to_stderr {
@@ -186,6 +190,21 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Groups of labels that differ only in case (`Coworking`, `coworking`): most likely one
 /// theme spelled two ways in the training data, which training keeps apart.
+/// What the calibration made of the probabilities, or why there is none.
+fn calibration_line(model: &artclass::Classifier, asked: bool) -> String {
+    match model.calibration() {
+        Some(c) => format!(
+            "probabilities calibrated on {} held-out documents: temperature {:.3} (their log-loss {:.4} before, {:.4} after)\n",
+            c.documents, c.temperature, c.log_loss_before, c.log_loss_after
+        ),
+        None if asked => format!(
+            "probabilities not calibrated: fewer than {} documents in labels of two or more\n",
+            artclass::model::calibrate::MIN_DOCUMENTS
+        ),
+        None => "probabilities not calibrated (--calibrate false)\n".into(),
+    }
+}
+
 fn labels_differing_in_case(labels: &[String]) -> Vec<Vec<&str>> {
     let mut groups: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for label in labels {
