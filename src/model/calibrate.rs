@@ -220,6 +220,16 @@ fn fold_scores(model: &FullModel, fold: &[(usize, Vec<u32>)]) -> Vec<f64> {
         .collect();
     let alpha = model.alpha;
     let normalised = !model.l1.is_empty();
+    // ln(count + α) before and after the fold of a label that has none of the feature, in
+    // its sums or its held-out documents: most labels for most features, the same for all.
+    // Logarithms are most of the cost; each label takes only those of its own features.
+    let absent_after: Vec<f64> = (0..m)
+        .into_par_iter()
+        .map(|i| {
+            let after = if complement { total[i] - held[i] } else { 0.0 };
+            (after.max(0.0) + alpha).ln()
+        })
+        .collect();
     let held_count = |label: usize| fold.iter().filter(|(l, _)| *l == label).count();
     // Per label: its normalising sum in the fold's model, and Σ x·log P of each document.
     let per_label: Vec<(f64, Vec<f64>)> = (0..k)
@@ -257,28 +267,28 @@ fn fold_scores(model: &FullModel, fold: &[(usize, Vec<u32>)]) -> Vec<f64> {
                 let mut fold_logs = 0.0;
                 // `sum` becomes the fold's log-probabilities, on the kept features.
                 for i in 0..m {
-                    let (before, after) = if complement {
-                        (total[i] - sum[i], (total[i] - held[i]) - (sum[i] - mine[i]))
+                    let (log_before, log_after) = if sum[i] == 0.0 && mine[i] == 0.0 {
+                        (model.log_absent[features[i] as usize], absent_after[i])
                     } else {
-                        (sum[i], sum[i] - mine[i])
-                    };
-                    // Logarithms are most of the cost: those known or unchanged are not taken again.
-                    let log_before = if sum[i] == 0.0 {
-                        model.log_absent[features[i] as usize]
-                    } else {
-                        (before + alpha).ln()
+                        let (before, after) = if complement {
+                            (total[i] - sum[i], (total[i] - held[i]) - (sum[i] - mine[i]))
+                        } else {
+                            (sum[i], sum[i] - mine[i])
+                        };
+                        let log_before = (before + alpha).ln();
+                        let log_after = if after == before {
+                            log_before
+                        } else {
+                            (after.max(0.0) + alpha).ln()
+                        };
+                        (log_before, log_after)
                     };
                     if normalised {
                         full_logs += log_before;
                     }
                     if kept[i] {
-                        let log = if after == before {
-                            log_before
-                        } else {
-                            (after.max(0.0) + alpha).ln()
-                        };
-                        fold_logs += log;
-                        sum[i] = log - fold_log_total;
+                        fold_logs += log_after;
+                        sum[i] = log_after - fold_log_total;
                     }
                 }
                 let fold_l1 = match model.l1.get(label) {
