@@ -36,6 +36,7 @@ pub fn stratified_folds(labels: &[String], k: usize, seed: u64) -> Result<Vec<us
 }
 
 /// Out-of-fold results of a cross-validation.
+#[derive(Clone, Debug, PartialEq)]
 pub struct CrossValidation {
     /// One evaluation per fold, on that fold's documents.
     pub folds: Vec<Evaluation>,
@@ -62,6 +63,21 @@ pub fn cross_validate(
     k: usize,
     seed: u64,
 ) -> Result<CrossValidation> {
+    if texts.len() != labels.len() {
+        return Err(Error::Data(format!(
+            "{} texts but {} labels",
+            texts.len(),
+            labels.len()
+        )));
+    }
+    // As training reads them (trimmed, NFC), so that the folds' models and the truth agree.
+    let labels: Vec<String> = labels
+        .iter()
+        .map(|label| {
+            crate::input::checked_label(label).map_err(|message| Error::input("labels", message))
+        })
+        .collect::<Result<_>>()?;
+    let labels = labels.as_slice();
     let fold_of = stratified_folds(labels, k, seed)?;
     let mut names: Vec<String> = labels.to_vec();
     names.sort();
@@ -143,5 +159,36 @@ mod tests {
         assert_ne!(folds, stratified_folds(&labels, 5, 8).unwrap());
         assert!(stratified_folds(&labels, 1, 7).is_err());
         assert!(stratified_folds(&labels, 51, 7).is_err());
+    }
+
+    #[test]
+    fn texts_and_labels_are_checked_and_labels_read_as_training_reads_them() {
+        let params = crate::ClassifierParams::new(crate::Language::French)
+            .check()
+            .unwrap();
+        let texts: Vec<String> = (0..12)
+            .map(|i| {
+                if i % 2 == 0 {
+                    format!("bureau partagé coworking {i}")
+                } else {
+                    format!("panier livraison commande {i}")
+                }
+            })
+            .collect();
+        let err = cross_validate(&params, &texts, &texts[..6], 3, 0).unwrap_err();
+        assert!(
+            matches!(&err, Error::Data(m) if m == "12 texts but 6 labels"),
+            "{err}"
+        );
+        let labels = |a: &str, b: &str| -> Vec<String> {
+            (0..12)
+                .map(|i| if i % 2 == 0 { a } else { b }.to_string())
+                .collect()
+        };
+        let plain = cross_validate(&params, &texts, &labels("cafe\u{301}", "shop"), 3, 0).unwrap();
+        let spaced = cross_validate(&params, &texts, &labels(" café ", "shop "), 3, 0).unwrap();
+        assert_eq!(plain.pooled, spaced.pooled);
+        assert_eq!(plain.pooled.labels, ["café", "shop"]);
+        assert_eq!(plain.pooled.accuracy(), 1.0);
     }
 }

@@ -62,6 +62,14 @@ pub enum Error {
 /// `Result` with artclass's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// linfa's errors reach artclass through the estimator, as linfa-bayes's own do (linfa's
+/// `Fit` asks its error type for this).
+impl From<linfa::Error> for Error {
+    fn from(error: linfa::Error) -> Self {
+        Error::Estimator(linfa_bayes::NaiveBayesError::BaseCrate(error))
+    }
+}
+
 impl Error {
     /// An [`Error::Io`] naming `path` (printable in the message, see [`printable`]).
     pub fn io(path: impl AsRef<Path>, source: io::Error) -> Self {

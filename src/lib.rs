@@ -14,6 +14,7 @@ pub mod input;
 pub mod metrics;
 pub mod model;
 #[cfg(target_os = "linux")]
+#[doc(hidden)]
 pub mod pending;
 pub mod persist;
 pub mod plot;
@@ -21,8 +22,15 @@ pub mod table;
 pub mod text;
 
 pub use error::{Error, Result};
-pub use model::{Classifier, ClassifierParams, Prediction, Scorer, ValidClassifierParams};
-pub use text::Language;
+pub use features::{FeatureConfig, Norm, TermFrequency};
+pub use model::{
+    Articles, Classifier, ClassifierParams, NbKind, Prediction, Scorer, ValidClassifierParams,
+};
+pub use text::{AnalyzerConfig, Language};
+/// The linfa and linfa-bayes this crate is built on (linfa-bayes is a patched copy, see
+/// `vendor/linfa-bayes/PATCHED.md`): to name the types [`Classifier::to_linfa`] and
+/// [`Error::Estimator`] hold, and to use linfa's traits on [`Articles`].
+pub use {linfa, linfa_bayes};
 
 /// Asks the CPU to start loading `item` into its cache: for loops that know the addresses they
 /// will read a few steps ahead, so that independent memory reads overlap.

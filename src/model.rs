@@ -49,9 +49,16 @@ impl NbKind {
     }
 }
 
-/// Builder for [`Classifier`] training settings; [`ClassifierParams::check`] validates them.
+/// Builder for [`Classifier`] training settings, as linfa's estimators have them: set, then
+/// [`check`](ClassifierParams::check) (also linfa's [`ParamGuard`]) into
+/// [`ValidClassifierParams`], which fit.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ClassifierParams {
+pub struct ClassifierParams(ValidClassifierParams);
+
+/// Checked training settings, ready to [`fit`](ValidClassifierParams::fit) (also linfa's
+/// [`Fit`], on [`Articles`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidClassifierParams {
     analyzer: AnalyzerConfig,
     features: FeatureConfig,
     alpha: f64,
@@ -59,9 +66,9 @@ pub struct ClassifierParams {
     calibrate: bool,
 }
 
-/// Checked training settings, ready to [`fit`](ValidClassifierParams::fit).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ValidClassifierParams(ClassifierParams);
+/// Largest smoothing `check` accepts: far above any count a normalised document gives, every
+/// label's distribution is flat long before (and `ln` of the sums would overflow at 1e308).
+pub const MAX_ALPHA: f64 = 1e6;
 
 /// Default decision rule.
 pub const DEFAULT_KIND: NbKind = NbKind::ComplementNorm;
@@ -72,119 +79,165 @@ pub const DEFAULT_ALPHA: f64 = 0.02;
 impl ClassifierParams {
     /// The language's analyzer preset, [`FeatureConfig::default`], smoothing [`DEFAULT_ALPHA`].
     pub fn new(language: Language) -> Self {
-        ClassifierParams {
+        ClassifierParams(ValidClassifierParams {
             analyzer: AnalyzerConfig::preset(language),
             features: FeatureConfig::default(),
             alpha: DEFAULT_ALPHA,
             kind: DEFAULT_KIND,
             calibrate: true,
-        }
+        })
     }
 
     /// Fit the probabilities' temperature on held-out training documents (`--calibrate`,
     /// on by default; see [`calibrate`]): it changes no label, only how sure the
     /// probabilities are. Off, the scores' softmax is taken as it is (a temperature of 1).
     pub fn calibrate(mut self, calibrate: bool) -> Self {
-        self.calibrate = calibrate;
+        self.0.calibrate = calibrate;
         self
     }
 
     /// Naive Bayes decision rule (`--nb`); [`DEFAULT_KIND`] by default.
     pub fn kind(mut self, kind: NbKind) -> Self {
-        self.kind = kind;
+        self.0.kind = kind;
         self
     }
 
     /// The analyzer chain's settings, in place of the language's preset (`--lang`, `--stem`,
     /// `--min-word-chars`, `--dotted-words`, `--stop-words`).
     pub fn analyzer(mut self, analyzer: AnalyzerConfig) -> Self {
-        self.analyzer = analyzer;
+        self.0.analyzer = analyzer;
         self
     }
 
     /// Word n-grams of order 1 to `ngrams` become features (`--ngrams`, 1 to
     /// [`features::MAX_NGRAMS`]).
     pub fn ngrams(mut self, ngrams: usize) -> Self {
-        self.features.ngrams = ngrams;
+        self.0.features.ngrams = ngrams;
         self
     }
 
     /// Drop words found in fewer training documents than this (`--min-df`, at least 1).
     pub fn min_df(mut self, min_df: usize) -> Self {
-        self.features.min_df = min_df;
+        self.0.features.min_df = min_df;
         self
     }
 
     /// `--min-df-ngrams`: see [`FeatureConfig::min_df_ngrams`].
     pub fn min_df_ngrams(mut self, min_df_ngrams: Option<usize>) -> Self {
-        self.features.min_df_ngrams = min_df_ngrams;
+        self.0.features.min_df_ngrams = min_df_ngrams;
         self
     }
 
     /// Additive smoothing of the label distributions (`--alpha`): larger flattens them.
     pub fn alpha(mut self, alpha: f64) -> Self {
-        self.alpha = alpha;
+        self.0.alpha = alpha;
         self
     }
 
     /// How a word's count in a document becomes its weight (`--tf`).
     pub fn tf(mut self, tf: TermFrequency) -> Self {
-        self.features.tf = tf;
+        self.0.features.tf = tf;
         self
     }
 
     /// `--ngram-tf`: see [`FeatureConfig::ngram_tf`].
     pub fn ngram_tf(mut self, tf: TermFrequency) -> Self {
-        self.features.ngram_tf = tf;
+        self.0.features.ngram_tf = tf;
         self
     }
 
     /// Multiply weights by the inverse document frequency (`--idf`).
     pub fn idf(mut self, idf: bool) -> Self {
-        self.features.idf = idf;
+        self.0.features.idf = idf;
         self
     }
 
     /// Scaling of each document's weights (`--norm`).
     pub fn norm(mut self, norm: Norm) -> Self {
-        self.features.norm = norm;
+        self.0.features.norm = norm;
         self
     }
 
     /// Checks the settings: an [`Error::Params`] names the setting of the first one out of
-    /// range, and its command-line flag (smoothing not a positive number, n-gram order, a minimum of 0).
+    /// range, and its command-line flag (smoothing not a positive number up to
+    /// [`MAX_ALPHA`], n-gram order, a minimum of 0).
     pub fn check(self) -> Result<ValidClassifierParams> {
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+
+    /// [`ClassifierParams::check`], keeping the builder.
+    pub fn check_ref(&self) -> Result<&ValidClassifierParams> {
+        let params = &self.0;
+        if !(params.alpha.is_finite() && params.alpha > 0.0 && params.alpha <= MAX_ALPHA) {
             return Err(Error::Params(format!(
-                "alpha (--alpha) must be a positive number, not {}",
-                self.alpha
+                "alpha (--alpha) must be a number above 0 and at most {MAX_ALPHA}, not {}",
+                params.alpha
             )));
         }
-        if !(1..=features::MAX_NGRAMS).contains(&self.features.ngrams) {
+        if !(1..=features::MAX_NGRAMS).contains(&params.features.ngrams) {
             return Err(Error::Params(format!(
                 "ngrams (--ngrams) must be between 1 and {}, not {}",
                 features::MAX_NGRAMS,
-                self.features.ngrams
+                params.features.ngrams
             )));
         }
-        if self.features.min_df == 0 {
+        if params.features.min_df == 0 {
             return Err(Error::Params("min_df (--min-df) must be at least 1".into()));
         }
-        if self.features.min_df_ngrams == Some(0) {
+        if params.features.min_df_ngrams == Some(0) {
             return Err(Error::Params(
                 "min_df_ngrams (--min-df-ngrams) must be at least 1".into(),
             ));
         }
-        if self.analyzer.min_word_chars == 0 {
+        if params.analyzer.min_word_chars == 0 {
             return Err(Error::Params(
                 "min_word_chars (--min-word-chars) must be at least 1".into(),
             ));
         }
-        Ok(ValidClassifierParams(self))
+        Ok(params)
+    }
+}
+
+impl ParamGuard for ClassifierParams {
+    type Checked = ValidClassifierParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&ValidClassifierParams> {
+        ClassifierParams::check_ref(self)
+    }
+
+    fn check(self) -> Result<ValidClassifierParams> {
+        ClassifierParams::check(self)
     }
 }
 
 impl ValidClassifierParams {
+    /// The analyzer chain's settings.
+    pub fn analyzer(&self) -> &AnalyzerConfig {
+        &self.analyzer
+    }
+
+    /// The feature settings (n-grams, min-df, tf, idf, norm).
+    pub fn features(&self) -> &FeatureConfig {
+        &self.features
+    }
+
+    /// The additive smoothing.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The decision rule.
+    pub fn kind(&self) -> NbKind {
+        self.kind
+    }
+
+    /// Whether training calibrates the probabilities ([`ClassifierParams::calibrate`]).
+    pub fn calibrates(&self) -> bool {
+        self.calibrate
+    }
+
     /// Fits a classifier on `texts` with their `labels` (same length), on the current rayon
     /// pool. Labels are sorted by name; there must be at least two.
     pub fn fit<T: AsRef<str> + Sync, L: AsRef<str>>(
@@ -233,7 +286,7 @@ impl ValidClassifierParams {
         &self,
         chunks: impl Iterator<Item = Result<(Vec<T>, Vec<String>)>>,
     ) -> Result<Extracted> {
-        let params = &self.0;
+        let params = self;
         let analyzer = Analyzer::new(params.analyzer.clone());
         let mut labels: Vec<String> = Vec::new();
         let texts = chunks.map(|chunk| {
@@ -296,7 +349,7 @@ impl ValidClassifierParams {
 
     /// The fit of [`ValidClassifierParams::fit`] once the texts are no longer needed.
     fn estimate(&self, extracted: Extracted) -> Result<Classifier> {
-        let params = &self.0;
+        let params = self;
         let Extracted {
             analyzer,
             names,
@@ -333,6 +386,65 @@ impl ValidClassifierParams {
         model.training_tokens = Some(tokens);
         model.calibration = calibration;
         Ok(model)
+    }
+}
+
+/// Texts as linfa records, an article each, for linfa's traits: [`Fit`] on
+/// `DatasetBase::new(Articles(texts), labels)` trains a [`Classifier`], whose [`Predict`]
+/// gives each article's most probable label. Both have inherent methods of the same names
+/// ([`ValidClassifierParams::fit`], [`Classifier::predict`]), so call the traits' by path:
+///
+/// ```
+/// use artclass::{Articles, ClassifierParams, Language};
+/// use linfa::prelude::*;
+///
+/// let texts = vec!["Des bureaux partagés en coworking", "Le service client répond"];
+/// let labels = vec!["coworking", "customer_relation"];
+/// let dataset = DatasetBase::new(Articles(texts), labels);
+/// let params = ParamGuard::check(ClassifierParams::new(Language::French))?;
+/// let model = Fit::fit(&params, &dataset)?;
+/// let predicted: Vec<String> = Predict::predict(&model, &dataset);
+/// assert_eq!(predicted, ["coworking", "customer_relation"]);
+/// # Ok::<(), artclass::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Articles<T>(pub Vec<T>);
+
+impl<T> Records for Articles<T> {
+    type Elem = T;
+
+    fn nsamples(&self) -> usize {
+        self.0.len()
+    }
+
+    /// One: the text, which the classifier turns into its own features.
+    fn nfeatures(&self) -> usize {
+        1
+    }
+}
+
+impl<T: AsRef<str> + Sync, L: AsRef<str>> Fit<Articles<T>, Vec<L>, Error>
+    for ValidClassifierParams
+{
+    type Object = Classifier;
+
+    fn fit(&self, dataset: &DatasetBase<Articles<T>, Vec<L>>) -> Result<Classifier> {
+        ValidClassifierParams::fit(self, &dataset.records.0, &dataset.targets)
+    }
+}
+
+impl<T: AsRef<str> + Sync> PredictInplace<Articles<T>, Vec<String>> for Classifier {
+    fn predict_inplace(&self, articles: &Articles<T>, labels: &mut Vec<String>) {
+        labels.clear();
+        labels.extend(
+            self.predict_proba_batch(&articles.0)
+                .iter()
+                .map(|prediction| self.labels[prediction.best().0].clone()),
+        );
+    }
+
+    fn default_target(&self, articles: &Articles<T>) -> Vec<String> {
+        Vec::with_capacity(articles.0.len())
     }
 }
 
@@ -1017,9 +1129,14 @@ impl Classifier {
         &self.labels
     }
 
-    /// Position of `label` in [`labels`](Self::labels), if the model knows it.
+    /// Position of `label` in [`labels`](Self::labels), if the model knows it: as written,
+    /// or read as training reads labels (trimmed, NFC: [`crate::input::normalize_label`]).
     pub fn label_index(&self, label: &str) -> Option<usize> {
-        self.labels.binary_search_by(|l| l.as_str().cmp(label)).ok()
+        let find = |label: &str| self.labels.binary_search_by(|l| l.as_str().cmp(label)).ok();
+        find(label).or_else(|| {
+            let normalized = crate::input::normalize_label(label);
+            (normalized != label).then(|| find(&normalized)).flatten()
+        })
     }
 
     /// The additive smoothing the model was trained with (`--alpha`).
@@ -1052,8 +1169,14 @@ impl Classifier {
         &self.vectorizer
     }
 
-    /// The same state as a linfa-bayes `MultinomialNb` (classes numbered like [`labels`]).
-    /// For [`NbKind::Complement`] it is the model of each label's complement.
+    /// The same state as a linfa-bayes `MultinomialNb` (classes numbered like [`labels`]),
+    /// fitted on the weighted counts of [`Classifier::vectorizer`].
+    ///
+    /// For the complement rules ([`NbKind::is_complement`], the default's among them) it is
+    /// the model of each label's *complement*: its `predict` picks, for each row, the label
+    /// whose complement fits the row best, the opposite of artclass's decision; and the
+    /// weight normalisation and the temperature are not in it. Use it to read the fitted
+    /// tables; classify with [`Classifier::predict`] or a [`Scorer`].
     ///
     /// [`labels`]: Classifier::labels
     pub fn to_linfa(&self) -> Result<MultinomialNb<f64, usize>> {
@@ -1264,6 +1387,33 @@ mod tests {
         ClassifierParams::new(Language::French)
             .min_df(1)
             .min_df_ngrams(Some(1))
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_before_any_work() {
+        for alpha in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e308, MAX_ALPHA * 2.0] {
+            let err = ClassifierParams::new(Language::French)
+                .alpha(alpha)
+                .check()
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::Params(m) if m.starts_with("alpha")),
+                "{err}"
+            );
+        }
+        let params = ClassifierParams::new(Language::French).alpha(MAX_ALPHA);
+        assert_eq!(params.check_ref().unwrap().alpha(), MAX_ALPHA);
+        // linfa's guard says the same.
+        let err = ParamGuard::check(ClassifierParams::new(Language::French).ngrams(0));
+        assert!(matches!(err, Err(Error::Params(_))));
+    }
+
+    #[test]
+    fn labels_are_found_as_written_or_as_training_reads_them() {
+        let model = fit_corpus(every_feature());
+        let index = model.label_index("training").unwrap();
+        assert_eq!(model.label_index(" training\u{200B}"), Some(index));
+        assert_eq!(model.label_index("Training"), None);
     }
 
     /// `params` fitted on [`corpus`].

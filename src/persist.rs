@@ -1498,6 +1498,7 @@ static DYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new
 /// signal that ends the process, since destructors do not run then. A commit under way
 /// finishes first (it holds the lock across its rename); none starts after: any later
 /// [`AtomicFile::commit`] waits for the process to end. Not for any other use.
+#[doc(hidden)]
 pub fn remove_pending_files() {
     let mut pending = pending();
     DYING.store(true, std::sync::atomic::Ordering::SeqCst);

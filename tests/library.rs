@@ -101,3 +101,26 @@ fn errors_name_the_setting_and_tell_misuse_from_bad_settings() {
         "{error}"
     );
 }
+
+/// linfa's traits, as `artclass::Articles` documents them: the same model as the inherent
+/// calls, whose names shadow the traits' (hence the calls by path).
+#[test]
+fn linfa_traits_train_and_predict_like_the_inherent_calls() {
+    use artclass::linfa::prelude::*;
+    use artclass::{Articles, ClassifierParams, Language};
+
+    let texts = vec![
+        "Des bureaux partagés en coworking",
+        "Le service client répond au téléphone",
+    ];
+    let labels = vec!["coworking", "customer_relation"];
+    let dataset = DatasetBase::new(Articles(texts.clone()), labels.clone());
+    let params = ParamGuard::check(ClassifierParams::new(Language::French)).unwrap();
+    let model = Fit::fit(&params, &dataset).unwrap();
+    let predicted: Vec<String> = Predict::predict(&model, &dataset);
+    assert_eq!(predicted, labels);
+    let inherent = params.fit(&texts, &labels).unwrap();
+    let text = "Un espace de coworking ouvre";
+    assert_eq!(model.predict_proba(text), inherent.predict_proba(text));
+    assert_eq!(dataset.records.nsamples(), 2);
+}
