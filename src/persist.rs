@@ -19,7 +19,8 @@
 //!                 (postcard); then (format 9 on) whether the analyzer has its
 //!                 script rules (`AnalyzerConfig::script_rules`, postcard); then (format
 //!                 10 on) the probabilities' temperature (`model::calibrate`, f64,
-//!                 postcard), already folded into the weights
+//!                 postcard), already folded into the weights, and whether the analyzer
+//!                 has its web rules (`AnalyzerConfig::web_rules`, postcard)
 //!         p       zeros, so that the weights start at a multiple of 64 bytes in the file
 //!                 (format 5; none in format 4)
 //!         4·F·K   scoring weights, f32 little-endian, feature-major (`model::scoring_weights`)
@@ -78,7 +79,7 @@ pub const FORMAT_VERSION: u32 = 10;
 /// as tables after the n-grams', with their index), 8 from 9 by the analyzer's rules for the
 /// scripts written without spaces, which 8 reads as clauses, and by the languages after French
 /// and English, an index in the metadata that 8 has no value for, 9 from 10 by the
-/// probabilities' temperature, 1 before.
+/// probabilities' temperature, 1 before, and the analyzer's web rules, which 9 does without.
 pub const OLDEST_FORMAT_VERSION: u32 = 4;
 /// Where the weights start in the file (format 5 on), in bytes: a cache line.
 const WEIGHTS_ALIGN: u64 = 64;
@@ -287,6 +288,12 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
         )));
     }
     let temperature = (version >= 10).then_some(temperature);
+    let web_rules = model.analyzer_config().web_rules;
+    if version < 10 && web_rules {
+        return Err(Error::Unsupported(format!(
+            "format {version} cannot store the analyzer's rules for web text"
+        )));
+    }
     let ngram_tf = (version >= 7).then_some(features.ngram_tf);
     let ngram_count = (version >= 6).then_some(model.vocabulary().ngrams().len() as u64);
     let word_count = (version >= 8).then_some(model.vocabulary().words().len() as u64);
@@ -309,7 +316,8 @@ fn file_image(model: &Classifier, version: u32) -> Result<FileImage<'_>> {
             None => Ok(meta),
         })
         .and_then(|meta| match temperature {
-            Some(temperature) => postcard::to_extend(&temperature, meta),
+            Some(temperature) => postcard::to_extend(&temperature, meta)
+                .and_then(|meta| postcard::to_extend(&web_rules, meta)),
             None => Ok(meta),
         })
         .map_err(|e| Error::Internal(format!("encoding the model: {e}")))?;
@@ -955,12 +963,18 @@ fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a
         (false, rest)
     };
     meta.analyzer.script_rules = script_rules;
-    // Format 10 adds the temperature (a model before it took the softmax as it was).
-    let temperature = if version >= 10 {
-        postcard::from_bytes::<f64>(rest).map_err(undecodable)?
+    // Format 10 adds the temperature (a model before it took the softmax as it was) and the
+    // web rules (a model before them reads markup as text).
+    let (temperature, web_rules) = if version >= 10 {
+        let (temperature, rest) = postcard::take_from_bytes::<f64>(rest).map_err(undecodable)?;
+        (
+            temperature,
+            postcard::from_bytes::<bool>(rest).map_err(undecodable)?,
+        )
     } else {
-        1.0
+        (1.0, false)
     };
+    meta.analyzer.web_rules = web_rules;
     if !(temperature.is_finite() && temperature > 0.0) {
         return Err(fail(format!("invalid temperature {temperature}")));
     }
@@ -1765,6 +1779,8 @@ mod tests {
     fn model_with(ngram_tf: crate::features::TermFrequency, script_rules: bool) -> Classifier {
         let mut analyzer = crate::text::AnalyzerConfig::preset(Language::French);
         analyzer.script_rules = script_rules;
+        // The web rules came with format 10, after the script rules.
+        analyzer.web_rules = script_rules;
         ClassifierParams::new(Language::French)
             .analyzer(analyzer)
             .ngram_tf(ngram_tf)
@@ -1830,7 +1846,18 @@ mod tests {
             matches!(&err, Error::Unsupported(m) if m.contains("temperature")),
             "{err}"
         );
+        let plain = ClassifierParams::new(Language::French).calibrate(false);
+        let plain = plain.check().unwrap().fit(&texts, &labels).unwrap();
+        // Nor the web rules, which come with the temperature.
+        let err = write_model_as(&plain, &mut nine, 9).unwrap_err();
+        assert!(
+            matches!(&err, Error::Unsupported(m) if m.contains("web text")),
+            "{err}"
+        );
+        let mut analyzer = crate::text::AnalyzerConfig::preset(Language::French);
+        analyzer.web_rules = false;
         let plain = ClassifierParams::new(Language::French)
+            .analyzer(analyzer)
             .calibrate(false)
             .check()
             .unwrap()
@@ -1839,11 +1866,19 @@ mod tests {
         write_model_as(&plain, &mut nine, 9).unwrap();
         let back = from_bytes(&nine.into_inner(), "nine", Load::Full).unwrap();
         assert_eq!(back.temperature(), 1.0);
+        assert!(!back.analyzer_config().web_rules);
         assert_eq!(back.predict_proba(text), plain.predict_proba(text));
-        // The temperature ends the metadata; a damaged one is refused, the checksum made
-        // right again behind its back.
+        assert!(
+            from_bytes(&bytes, "ten", Load::Scoring)
+                .unwrap()
+                .analyzer_config()
+                .web_rules
+        );
+        // The temperature and the web rules end the metadata; a damaged temperature is
+        // refused, the checksum made right again behind its back.
         let meta_len = u64::from_le_bytes(bytes[28..36].try_into().unwrap()) as usize;
-        let at = 36 + meta_len - 8;
+        assert_eq!(bytes[36 + meta_len - 1], 1);
+        let at = 36 + meta_len - 9;
         assert_eq!(bytes[at..at + 8], temperature.to_le_bytes());
         let scoring_end = sections(&bytes, model.scoring_weights().len()).end;
         for bad in [-1.0f64, 0.0, f64::NAN] {
@@ -1890,6 +1925,7 @@ mod tests {
         let fit = |language, script_rules| {
             let mut analyzer = crate::text::AnalyzerConfig::preset(language);
             analyzer.script_rules = script_rules;
+            analyzer.web_rules = script_rules;
             ClassifierParams::new(language)
                 .analyzer(analyzer)
                 .min_df(1)

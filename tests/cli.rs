@@ -402,6 +402,47 @@ fn classify_into_a_closed_pipe_exits_quietly() {
 
 // ---- train ----
 
+#[test]
+fn classify_reads_web_leftovers_as_the_page_shows_them_unless_told_not_to() {
+    let probabilities = |text: &str| {
+        let output = succeeds(artclass().args(["classify", "--json"]).write_stdin(text));
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (
+            value["probabilities"].clone(),
+            value["known_features"].clone(),
+        )
+    };
+    let plain = "Commande passée sur le site, toujours pas reçue. Livraison gratuite. \
+                 Retours sous 30 jours. Les salariés du service client répondent.";
+    let web = "<div><p>Commande pass&eacute;e sur le site, toujours pas re&ccedil;ue.</p>\
+               <br/>Livraison gratuite.Retours sous 30 jours. Les salari&eacute;.e.s du \
+               service client r&eacute;pondent.</div>";
+    assert_eq!(probabilities(web), probabilities(plain));
+
+    // Trained without the rules, the model reads the leftovers as words, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = calibration_csv();
+    let train = write(dir.path(), "train.csv", &csv);
+    let model = dir.path().join("off.artclass");
+    let output = succeeds(
+        artclass()
+            .args(["train", "--web-rules", "false", "--input"])
+            .arg(&train)
+            .arg("--output")
+            .arg(&model),
+    );
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(report.contains("; lang fr, web-rules false, "), "{report}");
+    let loaded = artclass::persist::load(&model, artclass::persist::Load::Scoring).unwrap();
+    assert!(!loaded.analyzer_config().web_rules);
+    let (encoded, bare) = (
+        classify_json(&model, "pan&#105;er"),
+        classify_json(&model, "panier"),
+    );
+    assert_eq!(encoded["known_features"], 0);
+    assert_eq!(bare["known_features"], 1);
+}
+
 /// 120 short articles of two themes, written for these tests, some borrowing a word of the
 /// other theme: enough held-out documents to calibrate on.
 fn calibration_csv() -> String {

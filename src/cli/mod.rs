@@ -326,6 +326,11 @@ struct TrainingArgs {
     /// meet (which accents: see --lang; never the marks that are letters, as in Hindi or Thai)
     #[arg(long, value_name = "BOOL", default_value_t = AnalyzerConfig::preset(Language::French).fold_accents, action = clap::ArgAction::Set)]
     fold_accents: bool,
+    /// Read text copied from web pages as the page shows it: HTML tags dropped, character
+    /// references decoded (`&eacute;`), a full stop glued to the next sentence
+    /// (`gratuite.Retours`) splitting it, French inclusive endings (`salarié.e.s`) dropped
+    #[arg(long, value_name = "BOOL", default_value_t = AnalyzerConfig::preset(Language::French).web_rules, action = clap::ArgAction::Set)]
+    web_rules: bool,
     /// Fit how sure the probabilities are (a temperature) on training documents held out in
     /// folds, so that a label given 0.8 is right about 80 % of the time; no label changes.
     /// Needs 100 documents in labels of two or more
@@ -369,6 +374,7 @@ impl TrainingArgs {
         analyzer.min_word_chars = self.min_word_chars;
         analyzer.dotted_words = self.dotted_words;
         analyzer.fold_accents = self.fold_accents;
+        analyzer.web_rules = self.web_rules;
         if !self.stop_words {
             analyzer.stop_words.clear();
         }

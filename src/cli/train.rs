@@ -258,5 +258,8 @@ fn analyzer_changes(analyzer: &artclass::text::AnalyzerConfig) -> String {
     if analyzer.dotted_words != preset.dotted_words {
         changes.push_str(&format!(", dotted-words {}", analyzer.dotted_words));
     }
+    if analyzer.web_rules != preset.web_rules {
+        changes.push_str(&format!(", web-rules {}", analyzer.web_rules));
+    }
     changes
 }

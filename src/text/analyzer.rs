@@ -1,9 +1,10 @@
 use super::known::KnownWords;
 use super::language::{Apostrophe, Language};
+use super::markup::as_displayed;
 use super::orthography::{before_stemming, fold, lowercase};
 use super::tokenizer::{
-    continues_word, for_each_unspaced_pair, is_apostrophe, is_hyphen, is_invisible,
-    raw_tokens_flagged,
+    Dots, TokenFlags, continues_word, for_each_unspaced_pair, is_apostrophe, is_hyphen,
+    is_invisible, raw_tokens_flagged,
 };
 use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -50,6 +51,14 @@ pub struct AnalyzerConfig {
     /// language. Stored by `persist` apart from the rest of this struct.
     #[serde(skip)]
     pub script_rules: bool,
+    /// The rules for text copied from web pages, which models from before format 10 did not
+    /// have (false when such a model is read): HTML tags and comments dropped and character
+    /// references decoded (`&eacute;` is `é`), a full stop that glues two sentences
+    /// (`gratuite.Retours`) separating them even among dotted words, and in French the
+    /// inclusive endings after a dot dropped (`salarié.e.s` is `salarié`, as `salarié·e·s`
+    /// already was). Stored by `persist` apart from the rest of this struct.
+    #[serde(skip)]
+    pub web_rules: bool,
 }
 
 impl AnalyzerConfig {
@@ -67,11 +76,37 @@ impl AnalyzerConfig {
             min_word_chars: 1,
             dotted_words: true,
             script_rules: true,
+            web_rules: true,
         }
     }
 }
 
 const TATWEEL: char = '\u{0640}';
+
+/// French inclusive writing with dots (`salarié.e.s`, `tou.te.s`, `client.e`): the word
+/// before its endings, as `salarié·e·s` with middle dots, which never join a word, gives it.
+/// A single ending that is also a country's domain (`.es`, `.se`) is left alone:
+/// `amazon.es` stays a host name.
+fn without_inclusive_endings(token: &str) -> &str {
+    const ENDINGS: &[&str] = &[
+        "e", "s", "es", "ne", "nes", "te", "tes", "le", "les", "se", "ses", "x", "rice", "rices",
+        "trice", "trices", "ère", "ères", "euse", "euses", "ale", "ales", "ve", "ves",
+    ];
+    const ALONE: &[&str] = &["e", "ne", "te", "le", "rice", "trice", "ère", "euse", "ale"];
+    let mut parts = token.split('.');
+    let Some(word) = parts.next() else {
+        return token;
+    };
+    let endings: Vec<&str> = parts.collect();
+    let inclusive = word.chars().count() >= 2
+        && word.chars().next_back().is_some_and(char::is_lowercase)
+        && match endings.as_slice() {
+            [] => false,
+            [one] => ALONE.contains(one),
+            many => many.iter().all(|e| ENDINGS.contains(e)),
+        };
+    if inclusive { word } else { token }
+}
 
 /// A ready-to-run analyzer chain built from an [`AnalyzerConfig`].
 pub struct Analyzer {
@@ -253,10 +288,31 @@ impl Analyzer {
     fn for_each_raw_word(&self, text: &str, mut emit: impl FnMut(&str)) {
         let mut joined = String::new();
         let script_rules = self.config.script_rules;
+        let web_rules = self.config.web_rules;
+        let text = if web_rules {
+            as_displayed(text)
+        } else {
+            Cow::Borrowed(text)
+        };
+        let dots = match (self.config.dotted_words, web_rules) {
+            (false, _) => Dots::Separate,
+            (true, false) => Dots::Join,
+            (true, true) => Dots::JoinWords,
+        };
+        let inclusive = web_rules && self.config.language == Language::French;
         raw_tokens_flagged(
-            text,
-            self.config.dotted_words,
-            |token, has_joiner, unspaced| {
+            &text,
+            dots,
+            |token,
+             TokenFlags {
+                 joined: has_joiner,
+                 unspaced,
+                 dotted,
+             }| {
+                let token = match dotted && inclusive {
+                    true => without_inclusive_endings(token),
+                    false => token,
+                };
                 if script_rules && unspaced {
                     let mut emit_pieces = |word: &str| {
                         if !for_each_unspaced_pair(word, &mut emit) {
@@ -825,6 +881,51 @@ mod tests {
 
     fn french() -> Analyzer {
         Analyzer::new(AnalyzerConfig::preset(Language::French))
+    }
+
+    #[test]
+    fn web_leftovers_read_as_the_page_shows_them() {
+        let analyzer = french();
+        let same = [
+            (
+                "<p>Commande passée sur le site,<br/>toujours pas reçue.</p>",
+                "Commande passée sur le site, toujours pas reçue.",
+            ),
+            (
+                "s&eacute;curit&#233; et r&eacute;clamation&nbsp;: l&rsquo;&eacute;quipe",
+                "sécurité et réclamation : l’équipe",
+            ),
+            (
+                "Livraison gratuite.Retours sous 30 jours.Paiement sécurisé.",
+                "Livraison gratuite. Retours sous 30 jours. Paiement sécurisé.",
+            ),
+            (
+                "Les salarié.e.s et tou.te.s les client.e.s, l’étudiant.e",
+                "Les salarié et tou les client, l’étudiant",
+            ),
+        ];
+        for (web, plain) in same {
+            assert_eq!(analyzer.words(web), analyzer.words(plain), "{web}");
+        }
+        // Host names and the like stay whole; a country's domain is no inclusive ending.
+        for whole in ["leland.Stanford.EDU", "amazon.es", "cs.cmu.edu"] {
+            assert_eq!(analyzer.words(whole).len(), 1, "{whole}");
+        }
+        // Without the rules (models from before them), the leftovers stay as they were read.
+        let mut config = AnalyzerConfig::preset(Language::French);
+        config.web_rules = false;
+        let before = Analyzer::new(config);
+        assert_eq!(before.words("<p>commande</p>"), ["p", "command", "p"]);
+        assert_eq!(before.words("gratuite.Retours"), ["gratuite.retour"]);
+        assert_eq!(before.words("salarié.e.s").len(), 1);
+        assert_ne!(before.words("salarié.e.s"), analyzer.words("salarié"));
+        // Other languages read markup alike, and keep dotted endings.
+        let english = Analyzer::new(AnalyzerConfig::preset(Language::English));
+        assert_eq!(
+            english.words("<b>r&eacute;sum&eacute;</b>"),
+            english.words("résumé")
+        );
+        assert_eq!(english.words("client.e.s").len(), 1);
     }
 
     #[test]

@@ -216,19 +216,41 @@ fn leading_bytes(mask: u64) -> usize {
 /// (`continues_word`). Everything else (spaces, the zero-width space, punctuation, symbols
 /// such as `€`) separates tokens.
 pub fn raw_tokens<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
-    raw_tokens_flagged(text, false, |token, _, _| emit(token));
+    raw_tokens_flagged(text, Dots::Separate, |token, _| emit(token));
 }
 
-/// [`raw_tokens`], also telling whether the token holds a joiner (apostrophe or hyphen), so
-/// that the common plain token skips the splitting that joiners need, and whether it holds a
-/// character of the scripts written without spaces, so that only such tokens are cut into
-/// pairs ([`for_each_unspaced_pair`]). With `dotted`, a `.` or
-/// `@` between two word characters also continues the token (see
-/// [`AnalyzerConfig::dotted_words`](super::AnalyzerConfig::dotted_words)).
+/// What a `.` or `@` between two word characters does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dots {
+    /// Separates words, as other punctuation.
+    Separate,
+    /// Continues the word (see
+    /// [`AnalyzerConfig::dotted_words`](super::AnalyzerConfig::dotted_words)).
+    Join,
+    /// Continues the word, but for a full stop that glues two sentences (see
+    /// [`glued_sentences`]).
+    JoinWords,
+}
+
+/// What [`raw_tokens_flagged`] noticed in a token, so that the common plain token skips the
+/// work the others need.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TokenFlags {
+    /// It holds a joiner (apostrophe or hyphen): elisions and hyphens to split.
+    pub joined: bool,
+    /// It holds a character of the scripts written without spaces: to cut into pairs
+    /// ([`for_each_unspaced_pair`]).
+    pub unspaced: bool,
+    /// It holds a `.` or `@` that [`Dots`] joined.
+    pub dotted: bool,
+}
+
+/// [`raw_tokens`], with what each token holds ([`TokenFlags`]). `dots` says whether a `.` or
+/// `@` between two word characters continues the token.
 pub(crate) fn raw_tokens_flagged<'t>(
     text: &'t str,
-    dotted: bool,
-    mut emit: impl FnMut(&'t str, bool, bool),
+    dots: Dots,
+    mut emit: impl FnMut(&'t str, TokenFlags),
 ) {
     let bytes = text.as_bytes();
     let mut pos = 0;
@@ -253,20 +275,26 @@ pub(crate) fn raw_tokens_flagged<'t>(
             continue;
         }
         let start = pos;
-        let (end, joined, unspaced) = scan_word(text, pos, dotted);
+        let (end, flags) = scan_word(text, pos, dots);
         pos = end;
-        emit(&text[start..pos], joined, unspaced);
+        emit(&text[start..pos], flags);
     }
 }
 
-/// Returns the end of the token starting at `start` (which is a word character), whether a
-/// joiner (apostrophe or hyphen) was crossed, and whether an [unspaced](is_unspaced)
-/// character was (only characters outside ASCII are looked at, as they are decoded anyway).
-fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
+/// Returns the end of the token starting at `start` (which is a word character) and its
+/// [`TokenFlags`] (for unspaced characters, only those outside ASCII are looked at, as they
+/// are decoded anyway).
+fn scan_word(text: &str, start: usize, dots: Dots) -> (usize, TokenFlags) {
     let bytes = text.as_bytes();
     let mut pos = start;
     let mut joined = false;
     let mut unspaced = false;
+    let mut dotted = false;
+    let flags = |joined, unspaced, dotted| TokenFlags {
+        joined,
+        unspaced,
+        dotted,
+    };
     loop {
         // Word characters; ASCII ones without decoding, eight at a time.
         while let Some(chunk) = load8(bytes, pos) {
@@ -296,14 +324,21 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
         // A joiner continues the token only when a word character follows it. Every joiner
         // but `'` and `-` is multi-byte, so any other ASCII byte ends the token at once.
         match bytes.get(pos) {
-            None => return (pos, joined, unspaced),
-            Some(b'.' | b'@')
-                if dotted && text[pos + 1..].chars().next().is_some_and(is_word_char) =>
+            None => return (pos, flags(joined, unspaced, dotted)),
+            Some(&b @ (b'.' | b'@'))
+                if dots != Dots::Separate
+                    && text[pos + 1..].chars().next().is_some_and(is_word_char) =>
             {
+                if b == b'.' && dots == Dots::JoinWords && !dotted && glued_sentences(text, pos) {
+                    return (pos, flags(joined, unspaced, dotted));
+                }
+                dotted = true;
                 pos += 1;
                 continue;
             }
-            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => return (pos, joined, unspaced),
+            Some(&b) if b < 0x80 && b != b'\'' && b != b'-' => {
+                return (pos, flags(joined, unspaced, dotted));
+            }
             _ => {}
         }
         let mut rest = text[pos..].chars();
@@ -312,9 +347,40 @@ fn scan_word(text: &str, start: usize, dotted: bool) -> (usize, bool, bool) {
                 pos += j.len_utf8();
                 joined = true;
             }
-            _ => return (pos, joined, unspaced),
+            _ => return (pos, flags(joined, unspaced, dotted)),
         }
     }
+}
+
+/// Whether the `.` at `dot`, in a word that has no other, ends a sentence the next one is
+/// glued to, as text copied from a web page often has them (`gratuite.Retours sous 30
+/// jours`): a lowercase letter before it, a capital and a lowercase letter (or an apostrophe:
+/// `L’équipe`) after it, and no `.` or `@` after the next word, which would make the whole a
+/// host name or an address (`leland.Stanford.EDU`, `jean.Martin@exemple.fr`).
+fn glued_sentences(text: &str, dot: usize) -> bool {
+    if !text[..dot]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_lowercase)
+    {
+        return false;
+    }
+    let mut after = text[dot + 1..].char_indices();
+    match (after.next(), after.next()) {
+        (Some((_, capital)), Some((_, next)))
+            if capital.is_uppercase() && (next.is_lowercase() || is_apostrophe(next)) => {}
+        _ => return false,
+    }
+    let rest = &text[dot + 1..];
+    let word_end = rest
+        .char_indices()
+        .find(|&(_, c)| !is_word_char(c))
+        .map_or(rest.len(), |(at, _)| at);
+    let mut tail = rest[word_end..].chars();
+    !matches!(
+        (tail.next(), tail.next()),
+        (Some('.' | '@'), Some(c)) if is_word_char(c)
+    )
 }
 
 #[cfg(test)]
@@ -332,8 +398,8 @@ mod tests {
         let mut out = Vec::new();
         raw_tokens_flagged(
             "From: bob@cs.cmu.edu, U.S. Windows 3.1. End. Next e-mail.",
-            true,
-            |t, joined, _| out.push((t, joined)),
+            Dots::Join,
+            |t, flags| out.push((t, flags.joined)),
         );
         let expected = [
             ("From", false),
@@ -347,6 +413,46 @@ mod tests {
         ];
         assert_eq!(out, expected);
         assert_eq!(tokens("bob@cs.cmu.edu"), ["bob", "cs", "cmu", "edu"]);
+    }
+
+    #[test]
+    fn glued_sentences_split_where_host_names_do_not() {
+        fn split(text: &str) -> Vec<&str> {
+            let mut out = Vec::new();
+            raw_tokens_flagged(text, Dots::JoinWords, |t, _| out.push(t));
+            out
+        }
+        assert_eq!(
+            split("Livraison gratuite.Retours sous 30 jours.Paiement sécurisé.L’équipe répond"),
+            [
+                "Livraison",
+                "gratuite",
+                "Retours",
+                "sous",
+                "30",
+                "jours",
+                "Paiement",
+                "sécurisé",
+                "L’équipe",
+                "répond"
+            ]
+        );
+        for whole in [
+            "leland.Stanford.EDU",
+            "jean.Martin@exemple.fr",
+            "cs.cmu.edu",
+            "U.S",
+            "ASP.Net",
+            "3.1",
+            "salarié.e.s",
+            "www.Example.com",
+        ] {
+            assert_eq!(split(whole), [whole]);
+        }
+        // The same text joined whole when the rule is off (models from before it).
+        let mut out = Vec::new();
+        raw_tokens_flagged("gratuite.Retours", Dots::Join, |t, _| out.push(t));
+        assert_eq!(out, ["gratuite.Retours"]);
     }
 
     #[test]
@@ -413,8 +519,8 @@ mod tests {
     #[test]
     fn the_modifier_letter_apostrophe_is_a_joiner() {
         let mut out = Vec::new();
-        raw_tokens_flagged("lʼécole ʼseul finʼ", false, |t, joined, _| {
-            out.push((t, joined))
+        raw_tokens_flagged("lʼécole ʼseul finʼ", Dots::Separate, |t, flags| {
+            out.push((t, flags.joined))
         });
         assert_eq!(out, [("lʼécole", true), ("seul", false), ("fin", false)]);
     }
