@@ -139,52 +139,47 @@ pub(crate) fn as_displayed(text: &str) -> Cow<'_, str> {
 /// `text` with its character references decoded by html-escape, but those of `<`, `>`, `&`
 /// and `"` (see [`as_displayed`]).
 fn decode_references(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    let mut at = 0;
-    while let Some(found) = memchr::memchr(b'&', &bytes[at..]) {
-        let start = at + found;
-        at = start + 1;
-        let window = &bytes[start..bytes.len().min(start + MAX_REFERENCE_BYTES)];
-        let Some(semicolon) = memchr::memchr(b';', window) else {
-            continue;
-        };
+    replace_spans(text, b'&', |start| {
+        let bytes = &text.as_bytes()[start..];
+        let window = &bytes[..bytes.len().min(MAX_REFERENCE_BYTES)];
+        let semicolon = memchr::memchr(b';', window)?;
         let reference = &text[start..start + semicolon + 1];
         let decoded = html_escape::decode_html_entities(reference);
         if decoded == reference || matches!(&*decoded, "<" | ">" | "&" | "\"") {
-            continue;
+            return None;
         }
-        let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        out.push_str(&text[copied..start]);
-        out.push_str(&decoded);
-        copied = start + reference.len();
-        at = copied;
-    }
-    match out {
-        None => Cow::Borrowed(text),
-        Some(mut out) => {
-            out.push_str(&text[copied..]);
-            Cow::Owned(out)
-        }
-    }
+        Some((start + reference.len(), decoded))
+    })
 }
 
 /// `text` without its tags, comments, scripts and styles (see [`as_displayed`]).
 fn without_tags(text: &str) -> Cow<'_, str> {
+    replace_spans(text, b'<', |start| {
+        tag_end(text, start).map(|end| (end, Cow::Borrowed(" ")))
+    })
+}
+
+/// `text` with spans replaced: at each `first` byte, `span(at)` says where the span that
+/// starts there ends and what replaces it, or `None` to keep the byte as it is. Borrowed when
+/// nothing is replaced.
+fn replace_spans<'t>(
+    text: &'t str,
+    first: u8,
+    mut span: impl FnMut(usize) -> Option<(usize, Cow<'t, str>)>,
+) -> Cow<'t, str> {
     let bytes = text.as_bytes();
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = memchr::memchr(b'<', &bytes[at..]) {
+    while let Some(found) = memchr::memchr(first, &bytes[at..]) {
         let start = at + found;
-        let Some(end) = tag_end(text, start) else {
+        let Some((end, replacement)) = span(start) else {
             at = start + 1;
             continue;
         };
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
         out.push_str(&text[copied..start]);
-        out.push(' ');
+        out.push_str(&replacement);
         copied = end;
         at = end;
     }
