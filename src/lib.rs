@@ -100,7 +100,8 @@ pub(crate) fn return_free_memory() {
 /// The built-in model file (trained on `data/corpus`, see `data/README.md`).
 pub const DEFAULT_MODEL_BYTES: &[u8] = include_bytes!("../models/default.artclass");
 
-/// Loads the built-in model.
+/// Loads the built-in model, for scoring only (it holds no training sums, so it cannot be
+/// saved again). Each call decodes it again (about a millisecond): keep the result.
 pub fn default_model() -> Result<Classifier> {
     persist::from_bytes(
         DEFAULT_MODEL_BYTES,

@@ -1229,6 +1229,10 @@ impl Classifier {
 
     /// The most probable label for one text, and its probability. As
     /// [`Classifier::predict_proba`], it makes a [`Scorer`] for the call.
+    ///
+    /// A text without a word the model knows (an empty one, say) gets the priors: the
+    /// label then says nothing of the text. [`Scorer::predict_proba`] tells, by its
+    /// [`Prediction::known_features`].
     pub fn predict(&self, text: &str) -> (&str, f64) {
         let (best, probability) = self.scorer().predict_proba(text).best();
         (&self.labels[best], probability)

@@ -449,7 +449,8 @@ pub fn from_bytes(bytes: &[u8], origin: &str, load: Load) -> Result<Classifier> 
 /// rename) makes the next read of its weights raise SIGBUS, which ends the process unless
 /// it handles that signal (the `artclass` command does). A program that cannot rule that
 /// out reads the file into memory and loads it with [`from_bytes`] instead.
-pub fn load(path: &Path, load: Load) -> Result<Classifier> {
+pub fn load(path: impl AsRef<Path>, load: Load) -> Result<Classifier> {
+    let path = path.as_ref();
     let origin = crate::error::printable(path);
     let mut file = std::fs::File::open(path).map_err(|e| {
         Error::model(
@@ -1262,7 +1263,8 @@ fn read_model(
 }
 
 /// Writes a model file atomically: readers see the old file or the complete new one.
-pub fn save(model: &Classifier, path: &Path) -> Result<()> {
+pub fn save(model: &Classifier, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
     let mut file = AtomicFile::create(path)?;
     let mut image = file_image(model, FORMAT_VERSION)?;
     // A model cut short is no model: a reader that leaves early (`| head -c 10`) fails the

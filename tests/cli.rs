@@ -507,7 +507,7 @@ fn train_calibrates_the_probabilities_unless_told_not_to() {
         "{plain}"
     );
     let load = |name: &str| {
-        artclass::persist::load(&dir.path().join(name), artclass::persist::Load::Scoring).unwrap()
+        artclass::persist::load(dir.path().join(name), artclass::persist::Load::Scoring).unwrap()
     };
     let (cal, raw) = (load("cal.artclass"), load("plain.artclass"));
     assert_eq!(raw.temperature(), 1.0);
@@ -1588,7 +1588,7 @@ fn library_training_reads_labels_as_the_cli_does() {
             .contains("label 'a\\tb' holds a control character"),
         "{error}"
     );
-    artclass::persist::save(&model, &dir.path().join("m.artclass")).unwrap();
+    artclass::persist::save(&model, dir.path().join("m.artclass")).unwrap();
     write(
         dir.path(),
         "test.csv",
