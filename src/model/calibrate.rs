@@ -349,10 +349,11 @@ pub(crate) fn log_loss(scores: &[f64], labels: &[usize], k: usize, beta: f64) ->
 }
 
 /// The derivative of [`log_loss`] in β (times n): E_p[z] − z_true, summed; it grows with β,
-/// the log-loss being convex in it.
+/// the log-loss being convex in it. Summed in order, on one thread: a parallel sum's order,
+/// and so its last bits, would depend on the number of threads, and so could the model.
 fn slope(scores: &[f64], labels: &[usize], k: usize, beta: f64) -> f64 {
     scores
-        .par_chunks_exact(k)
+        .chunks_exact(k)
         .zip(labels)
         .map(|(z, &y)| {
             let max = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(beta * v));
@@ -625,6 +626,30 @@ mod tests {
                 }
                 assert_eq!(calibrated.predict(text).0, plain.predict(text).0);
             }
+        }
+    }
+
+    #[test]
+    fn the_temperature_is_the_same_with_any_number_of_threads() {
+        let (texts, labels) = corpus();
+        let fit = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    params(NbKind::ComplementNorm)
+                        .check()
+                        .unwrap()
+                        .fit(&texts, &labels)
+                        .unwrap()
+                })
+        };
+        let one = fit(1);
+        for threads in [2, 3, 8] {
+            let many = fit(threads);
+            assert_eq!(one.temperature().to_bits(), many.temperature().to_bits());
+            assert_eq!(one.scoring_weights(), many.scoring_weights());
         }
     }
 
