@@ -559,8 +559,7 @@ fn fit_multinomial(
                 log_absent: &log_absent,
                 document_frequency,
             };
-            let (scores, labels) = calibrate::held_out_scores(&full, &held_out);
-            calibrate::calibrate(&scores, &labels, n_classes)
+            calibrate::calibrate(&calibrate::held_out_scores(&full, &held_out), n_classes)
         } else {
             None
         };
@@ -1014,9 +1013,10 @@ impl Classifier {
                 return Err("training sums out of range".into());
             }
         }
-        let factor = 1.0 / tables.temperature;
+        // The temperature divides the words' part alone: a text without a known word keeps
+        // the priors.
         let bias = match kind {
-            NbKind::Multinomial => tables.prior.iter().map(|p| p.ln() * factor).collect(),
+            NbKind::Multinomial => tables.prior.iter().map(|p| p.ln()).collect(),
             NbKind::Complement | NbKind::ComplementNorm => vec![0.0; k],
         };
         Ok(Classifier {
@@ -1230,8 +1230,9 @@ impl Classifier {
     /// The most probable label for one text, and its probability. As
     /// [`Classifier::predict_proba`], it makes a [`Scorer`] for the call.
     ///
-    /// A text without a word the model knows (an empty one, say) gets the priors: the
-    /// label then says nothing of the text. [`Scorer::predict_proba`] tells, by its
+    /// A text without a word the model knows (an empty one, say) gets the priors with the
+    /// multinomial rule, and the same probability for every label with the complement rules:
+    /// the label then says nothing of the text. [`Scorer::predict_proba`] tells, by its
     /// [`Prediction::known_features`].
     pub fn predict(&self, text: &str) -> (&str, f64) {
         let (best, probability) = self.scorer().predict_proba(text).best();

@@ -976,7 +976,9 @@ fn layout<'a>(payload: &'a [u8], version: u32, origin: &str) -> Result<Layout<'a
         (1.0, false)
     };
     meta.analyzer.web_rules = web_rules;
-    if !(temperature.is_finite() && temperature > 0.0) {
+    // Training fits it within 0.2–5 (`model::calibrate::MAX_FACTOR`); a file is trusted
+    // within a wider range, never near 0, where the weights would overflow.
+    if !(0.01..=100.0).contains(&temperature) {
         return Err(fail(format!("invalid temperature {temperature}")));
     }
     meta.analyzer.dotted_words = extra.dotted_words;

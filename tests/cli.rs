@@ -295,7 +295,8 @@ fn classify_flags_an_article_without_a_known_word() {
         );
         assert_eq!(
             String::from_utf8(output.stderr).unwrap(),
-            "artclass: -: no word the model knows; the label comes from the priors alone\n"
+            "artclass: -: no word the model knows; the label says nothing of the text \
+             (the labels' priors, or all labels alike with the complement rules)\n"
         );
     }
 }

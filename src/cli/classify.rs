@@ -62,7 +62,8 @@ pub fn run(args: Args) -> Result<()> {
                 // Said where a reader of either output format sees it, not only in the JSON.
                 out.flush().map_err(stdout_error)?;
                 eprintln!(
-                    "artclass: {file}: no word the model knows; the label comes from the priors alone"
+                    "artclass: {file}: no word the model knows; the label says nothing of the text \
+                     (the labels' priors, or all labels alike with the complement rules)"
                 );
             }
         }

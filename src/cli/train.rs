@@ -194,8 +194,18 @@ pub fn run(args: Args) -> Result<()> {
 fn calibration_line(model: &artclass::Classifier, asked: bool) -> String {
     match model.calibration() {
         Some(c) => format!(
-            "probabilities calibrated on {} held-out documents: temperature {:.3} (their log-loss {:.4} before, {:.4} after)\n",
-            c.documents, c.temperature, c.log_loss_before, c.log_loss_after
+            "probabilities calibrated on {} held-out documents: temperature {:.3} (their log-loss {:.4} before, {:.4} after){}\n",
+            c.documents,
+            c.temperature,
+            c.log_loss_before,
+            c.log_loss_after,
+            if c.at_bound {
+                "; the temperature stopped at a bound of its range (0.2 to 5): the held-out \
+                 documents asked for more, and the probabilities are less to be trusted than \
+                 that log-loss says"
+            } else {
+                ""
+            }
         ),
         None if asked => format!(
             "probabilities not calibrated: fewer than {} documents in labels of two or more\n",

@@ -85,14 +85,17 @@ const TATWEEL: char = '\u{0640}';
 
 /// French inclusive writing with dots (`salarié.e.s`, `tou.te.s`, `client.e`): the word
 /// before its endings, as `salarié·e·s` with middle dots, which never join a word, gives it.
-/// A single ending that is also a country's domain (`.es`, `.se`) is left alone:
-/// `amazon.es` stays a host name.
+/// A single ending that is also a common country domain (`.es`, `.se`) is left alone:
+/// `amazon.es` stays a host name (`.ne`, Niger's, is rarer than `citoyen.ne`).
 fn without_inclusive_endings(token: &str) -> &str {
     const ENDINGS: &[&str] = &[
         "e", "s", "es", "ne", "nes", "te", "tes", "le", "les", "se", "ses", "x", "rice", "rices",
-        "trice", "trices", "ère", "ères", "euse", "euses", "ale", "ales", "ve", "ves",
+        "trice", "trices", "ère", "ères", "euse", "euses", "ale", "ales", "ve", "ves", "ice",
+        "ices",
     ];
-    const ALONE: &[&str] = &["e", "ne", "te", "le", "rice", "trice", "ère", "euse", "ale"];
+    const ALONE: &[&str] = &[
+        "e", "ne", "te", "tes", "le", "rice", "trice", "ère", "euse", "ale", "ice", "ices",
+    ];
     let mut parts = token.split('.');
     let Some(word) = parts.next() else {
         return token;
@@ -900,8 +903,8 @@ mod tests {
                 "Livraison gratuite. Retours sous 30 jours. Paiement sécurisé.",
             ),
             (
-                "Les salarié.e.s et tou.te.s les client.e.s, l’étudiant.e",
-                "Les salarié et tou les client, l’étudiant",
+                "Les salarié.e.s et tou.te.s les client.e.s, l’étudiant.e, les lecteur.ice.s",
+                "Les salarié et tou les client, l’étudiant, les lecteur",
             ),
         ];
         for (web, plain) in same {

@@ -142,8 +142,14 @@ fn decode_references(text: &str) -> Cow<'_, str> {
     replace_spans(text, b'&', |start| {
         let bytes = &text.as_bytes()[start..];
         let window = &bytes[..bytes.len().min(MAX_REFERENCE_BYTES)];
-        let semicolon = memchr::memchr(b';', window)?;
-        let reference = &text[start..start + semicolon + 1];
+        // `&name;`, `&#233;` or `&#xE9;`: a name's characters up to the `;`, no other.
+        let name = window[1..]
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'#'))?;
+        if name == 0 || window[1 + name] != b';' {
+            return None;
+        }
+        let reference = &text[start..start + name + 2];
         let decoded = html_escape::decode_html_entities(reference);
         if decoded == reference || matches!(&*decoded, "<" | ">" | "&" | "\"") {
             return None;
@@ -154,8 +160,9 @@ fn decode_references(text: &str) -> Cow<'_, str> {
 
 /// `text` without its tags, comments, scripts and styles (see [`as_displayed`]).
 fn without_tags(text: &str) -> Cow<'_, str> {
+    let mut unclosed = [false; 2];
     replace_spans(text, b'<', |start| {
-        tag_end(text, start).map(|end| (end, Cow::Borrowed(" ")))
+        tag_end(text, start, &mut unclosed).map(|end| (end, Cow::Borrowed(" ")))
     })
 }
 
@@ -196,7 +203,10 @@ fn replace_spans<'t>(
 /// (`<p>`, `</div>`, `<a href="…">`, `<br/>`), a comment or a declaration (`<!-- … -->`,
 /// `<!DOCTYPE html>`); for `<script>` and `<style>`, past their end tag. `None` when the `<`
 /// starts no tag.
-fn tag_end(text: &str, start: usize) -> Option<usize> {
+///
+/// `unclosed` notes, for `<script>` and `<style>`, that no end tag follows a point already
+/// passed, so that a text of many unclosed ones is not searched to its end for each.
+fn tag_end(text: &str, start: usize, unclosed: &mut [bool; 2]) -> Option<usize> {
     let rest = &text.as_bytes()[start + 1..];
     let window = &rest[..rest.len().min(MAX_TAG_BYTES)];
     let name_start = usize::from(window.first() == Some(&b'/'));
@@ -205,7 +215,8 @@ fn tag_end(text: &str, start: usize) -> Option<usize> {
             let close = memchr::memmem::find(&window[3..], b"-->")?;
             return Some(start + 1 + 3 + close + 3);
         }
-        Some(b'!') => {}
+        // A declaration, `<!DOCTYPE html>`: a letter follows.
+        Some(b'!') if window.get(1).is_some_and(u8::is_ascii_alphabetic) => {}
         Some(c) if c.is_ascii_alphabetic() => {}
         _ => return None,
     }
@@ -231,15 +242,34 @@ fn tag_end(text: &str, start: usize) -> Option<usize> {
     {
         return None;
     }
+    // A one-letter element (`<p>`, `<b>`, `<a href=…>`) is a tag only when it closes at once
+    // or names an attribute: `a<b et c>d` is text.
+    if name.len() == 1 && window[name_start] != b'!' {
+        let after = &window[name_start + 1..];
+        let attribute = after.first() == Some(&b' ')
+            && after[1..]
+                .iter()
+                .position(|c| !c.is_ascii_alphabetic())
+                .is_some_and(|end| end > 0 && after[1 + end] == b'=');
+        if !(matches!(after.first(), Some(b'>' | b'/')) || attribute) {
+            return None;
+        }
+    }
     let close = memchr::memchr(b'>', window)?;
     let end = start + 1 + close + 1;
     if name_start == 0 {
-        for element in [&b"script"[..], b"style"] {
+        for (element, unclosed) in [&b"script"[..], b"style"].into_iter().zip(unclosed) {
             if name.eq_ignore_ascii_case(element) {
                 // Their contents are code, not text: up to their end tag, or the text's end.
                 let after = &text.as_bytes()[end..];
-                let closing = find_ignoring_case(after, &[b"</", element].concat());
-                return Some(closing.map_or(text.len(), |at| {
+                // Without its end tag, only the tag goes: what follows may be an article
+                // about `<script>`.
+                let closing = match *unclosed {
+                    true => None,
+                    false => find_ignoring_case(after, &[b"</", element].concat()),
+                };
+                *unclosed = closing.is_none();
+                return Some(closing.map_or(end, |at| {
                     let tail = &after[at..];
                     end + at + memchr::memchr(b'>', tail).map_or(tail.len(), |gt| gt + 1)
                 }));
@@ -283,7 +313,15 @@ mod tests {
             as_displayed("x<SCRIPT type=\"t\">var p = 1;</script>y<style>p{}</STYLE >z"),
             "x y z"
         );
-        assert_eq!(as_displayed("a<script>never closed"), "a ");
+        assert_eq!(
+            as_displayed("une faille injecte <script> dans la page"),
+            "une faille injecte   dans la page"
+        );
+        // A reference is a name up to its `;`: `AT&T &lt;T.N&gt;` keeps its escaped markup.
+        assert_eq!(
+            as_displayed("AT&T &lt;T.N&gt; &eacute;t&eacute;"),
+            "AT&T &lt;T.N&gt; été"
+        );
     }
 
     #[test]
@@ -297,6 +335,9 @@ mod tests {
             "Jean Martin <jean.martin@exemple.fr> a écrit",
             "voir <https://exemple.fr/page> ou <urn:isbn:123>",
             "<grin> <snip> #include <sys/types.h> <Key>",
+            "a<b et c>d",
+            "if (a<b && b>c)",
+            "Wow <! ça marche > oui",
             "pas de balise",
         ] {
             assert_eq!(as_displayed(text), text);

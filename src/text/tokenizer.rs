@@ -354,14 +354,15 @@ fn scan_word(text: &str, start: usize, dots: Dots) -> (usize, TokenFlags) {
 
 /// Whether the `.` at `dot`, in a word that has no other, ends a sentence the next one is
 /// glued to, as text copied from a web page often has them (`gratuite.Retours sous 30
-/// jours`): a lowercase letter before it, a capital and a lowercase letter (or an apostrophe:
+/// jours`, `né en 1990.Depuis`): a lowercase letter or a digit before it, a capital and a
+/// lowercase letter (or an apostrophe:
 /// `L’équipe`) after it, and no `.` or `@` after the next word, which would make the whole a
 /// host name or an address (`leland.Stanford.EDU`, `jean.Martin@exemple.fr`).
 fn glued_sentences(text: &str, dot: usize) -> bool {
     if !text[..dot]
         .chars()
         .next_back()
-        .is_some_and(char::is_lowercase)
+        .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit())
     {
         return false;
     }
@@ -423,7 +424,9 @@ mod tests {
             out
         }
         assert_eq!(
-            split("Livraison gratuite.Retours sous 30 jours.Paiement sécurisé.L’équipe répond"),
+            split(
+                "Livraison gratuite.Retours sous 30 jours.Paiement sécurisé.L’équipe répond 1990.Depuis"
+            ),
             [
                 "Livraison",
                 "gratuite",
@@ -434,7 +437,9 @@ mod tests {
                 "Paiement",
                 "sécurisé",
                 "L’équipe",
-                "répond"
+                "répond",
+                "1990",
+                "Depuis"
             ]
         );
         for whole in [
