@@ -555,7 +555,7 @@ fn fit_multinomial(
                 kind,
                 alpha,
                 log_total: log_prob.iter().map(|label| label.log_total).collect(),
-                l1: l1.clone(),
+                l1: &l1,
                 log_absent: &log_absent,
                 document_frequency,
             };

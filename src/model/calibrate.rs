@@ -108,7 +108,7 @@ pub(crate) struct FullModel<'a> {
     /// complement rules every other label's).
     pub log_total: Vec<f64>,
     /// Per label, Σ_f |log P(f)|: for [`NbKind::ComplementNorm`], empty for the other rules.
-    pub l1: Vec<f64>,
+    pub l1: &'a [f64],
     /// Per feature, ln(count + α) for a label whose sums lack it (the count is 0, or for the
     /// complement rules every label's sum).
     pub log_absent: &'a [f64],
@@ -367,14 +367,22 @@ fn scaled<'a>(
     prior.iter().zip(words).map(move |(p, w)| p + beta * w)
 }
 
+impl HeldOut {
+    /// Each document's prior part, words part and true label, in order.
+    fn documents(&self, k: usize) -> impl Iterator<Item = (&[f64], &[f64], usize)> {
+        self.prior
+            .chunks_exact(k)
+            .zip(self.words.chunks_exact(k))
+            .zip(&self.labels)
+            .map(|((prior, words), &y)| (prior, words, y))
+    }
+}
+
 /// Mean −ln p(true label) of `held` under softmax(prior + β·words).
 pub(crate) fn log_loss(held: &HeldOut, k: usize, beta: f64) -> f64 {
     let total: f64 = held
-        .prior
-        .chunks_exact(k)
-        .zip(held.words.chunks_exact(k))
-        .zip(&held.labels)
-        .map(|((prior, words), &y)| {
+        .documents(k)
+        .map(|(prior, words, y)| {
             let z = scaled(prior, words, beta);
             let max = z.clone().fold(f64::NEG_INFINITY, f64::max);
             let sum: f64 = z.map(|v| (v - max).exp()).sum();
@@ -389,11 +397,8 @@ pub(crate) fn log_loss(held: &HeldOut, k: usize, beta: f64) -> f64 {
 /// a parallel sum's order, and so its last bits, would depend on the number of threads, and
 /// so could the model.
 fn slope(held: &HeldOut, k: usize, beta: f64) -> f64 {
-    held.prior
-        .chunks_exact(k)
-        .zip(held.words.chunks_exact(k))
-        .zip(&held.labels)
-        .map(|((prior, words), &y)| {
+    held.documents(k)
+        .map(|(prior, words, y)| {
             let z = scaled(prior, words, beta);
             let max = z.clone().fold(f64::NEG_INFINITY, f64::max);
             let (mut sum, mut weighted) = (0.0, 0.0);
@@ -524,6 +529,7 @@ mod tests {
         texts: &[String],
         log_absent: &'a mut Vec<f64>,
         document_frequency: &'a mut Vec<u32>,
+        l1: &'a mut Vec<f64>,
     ) -> FullModel<'a> {
         let k = model.labels().len();
         let exact = model.exact_tables().unwrap();
@@ -562,11 +568,14 @@ mod tests {
                         .ln()
                 })
                 .collect(),
-            l1: match model.kind() {
-                NbKind::ComplementNorm => (0..k)
-                    .map(|c| column(&exact.log_prob, c, k).map(|x| x.abs()).sum())
-                    .collect(),
-                _ => Vec::new(),
+            l1: {
+                *l1 = match model.kind() {
+                    NbKind::ComplementNorm => (0..k)
+                        .map(|c| column(&exact.log_prob, c, k).map(|x| x.abs()).sum())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                l1
             },
             log_absent,
             document_frequency,
@@ -616,8 +625,15 @@ mod tests {
                     (label, full.vectorizer().word_ids(&texts[i]))
                 })
                 .collect();
-            let (mut log_absent, mut document_frequency) = (Vec::new(), Vec::new());
-            let model = full_model(&full, &texts, &mut log_absent, &mut document_frequency);
+            let (mut log_absent, mut document_frequency, mut l1) =
+                (Vec::new(), Vec::new(), Vec::new());
+            let model = full_model(
+                &full,
+                &texts,
+                &mut log_absent,
+                &mut document_frequency,
+                &mut l1,
+            );
             let scores = held_out_scores(&model, &[fold]);
             let k = full.labels().len();
             assert_eq!(scores.words.len(), held.len() * k);
